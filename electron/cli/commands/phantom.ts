@@ -1,0 +1,13 @@
+import type { Command } from 'commander';
+import { OpalError } from '../../common/errors/index.ts';
+
+// Placeholder until its issue lands: the command exists so that `opal --help` lists it.
+export function registerPhantomCommand(program: Command): void {
+  program
+    .command('phantom')
+    .description('(not implemented yet)')
+    .allowUnknownOption()
+    .action(() => {
+      throw new OpalError('E_INTERNAL', 'phantom is not implemented yet');
+    });
+}

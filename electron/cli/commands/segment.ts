@@ -1,0 +1,13 @@
+import type { Command } from 'commander';
+import { OpalError } from '../../common/errors/index.ts';
+
+// Placeholder until its issue lands: the command exists so that `opal --help` lists it.
+export function registerSegmentCommand(program: Command): void {
+  program
+    .command('segment')
+    .description('(not implemented yet)')
+    .allowUnknownOption()
+    .action(() => {
+      throw new OpalError('E_INTERNAL', 'segment is not implemented yet');
+    });
+}

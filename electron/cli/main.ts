@@ -1,0 +1,41 @@
+import { Command, CommanderError } from 'commander';
+import { isOpalError } from '../common/errors/index.ts';
+import { registerInfoCommand } from './commands/info.ts';
+import { registerConvertCommand } from './commands/convert.ts';
+import { registerPhantomCommand } from './commands/phantom.ts';
+import { registerSegmentCommand } from './commands/segment.ts';
+import { registerPredict2dCommand } from './commands/predict2d.ts';
+import { registerBenchCommand } from './commands/bench.ts';
+import { registerDemoCommand } from './commands/demo.ts';
+
+export function buildProgram(): Command {
+  const program = new Command('opal')
+    .description('OPAL - Offline Pulmonary AI Labeller (investigational software, not a medical device)')
+    .showHelpAfterError()
+    .exitOverride();
+  registerInfoCommand(program);
+  registerConvertCommand(program);
+  registerPhantomCommand(program);
+  registerSegmentCommand(program);
+  registerPredict2dCommand(program);
+  registerBenchCommand(program);
+  registerDemoCommand(program);
+  return program;
+}
+
+/** Runs the CLI and returns the process exit code; user errors print `CODE: message` on stderr. */
+export async function runCli(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode;
+    if (isOpalError(e)) {
+      process.stderr.write(`opal: ${e.code}: ${e.message}${e.detail ? ` (${e.detail})` : ''}\n`);
+      return 2;
+    }
+    process.stderr.write(`opal: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    return 70;
+  }
+}
