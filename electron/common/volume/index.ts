@@ -1,1 +1,2 @@
 export * from './Volume.ts';
+export * from './labels.ts';
