@@ -10,3 +10,13 @@ export {
   type PhantomTruth,
   type VoxelsAndMl,
 } from './generateChestPhantom.ts';
+export {
+  CT_IMAGE_STORAGE_UID,
+  PHANTOM_RESCALE_INTERCEPT,
+  encodePhantomSlice,
+  phantomInstanceNumber,
+  phantomSliceElements,
+  phantomUids,
+  type PhantomDicomOptions,
+  type PhantomUids,
+} from './phantomDicom.ts';
