@@ -43,7 +43,7 @@ export function registerPhantomCommand(program: Command): void {
     .description('write the synthetic chest CT phantom: a DICOM series with truth.json and truth masks (NIfTI)')
     .requiredOption('--out <dir>', 'output folder (created if missing)')
     .option('--seed <n>', 'seed of every random choice', '1')
-    .option('--slices <n>', 'number of axial slices (slice thickness defaults to 300 mm / slices)', '64')
+    .option('--slices <n>', 'number of axial slices (slice thickness defaults to 300 mm / slices, at most 10 mm)', '64')
     .option('--size <n>', 'rows = columns of each slice (pixel spacing defaults to 360 mm / size)', '512')
     .option('--pixel-spacing <mm>', 'in-plane pixel spacing in mm')
     .option('--slice-thickness <mm>', 'slice spacing = thickness in mm')

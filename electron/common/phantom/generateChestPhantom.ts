@@ -20,7 +20,10 @@ export interface ChestPhantomOptions {
   size?: number;
   /** In-plane pixel spacing. Default 360 mm / size (a 360 mm field of view: 0.703125 mm at 512). */
   pixelSpacingMm?: number;
-  /** Slice spacing = thickness. Default 300 mm / slices (the whole chest at any slice count). */
+  /**
+   * Slice spacing = thickness. Default 300 mm / slices (the whole chest from 30 slices up), at most
+   * 10 mm: fewer slices cover the middle of the chest.
+   */
   sliceThicknessMm?: number;
 }
 
@@ -129,7 +132,7 @@ export function generateChestPhantom(opts: ChestPhantomOptions = {}): ChestPhant
   if (!Number.isInteger(nz) || nz < 1 || nz > 2000) throw new OpalError('E_BAD_ARGUMENT', `phantom slices must be 1..2000, got ${nz}`);
   if (!Number.isInteger(n) || n < 16 || n > 2048) throw new OpalError('E_BAD_ARGUMENT', `phantom size must be 16..2048, got ${n}`);
   const sp = opts.pixelSpacingMm ?? 360 / n;
-  const dz = opts.sliceThicknessMm ?? Math.round((300 / nz) * 1000) / 1000;
+  const dz = opts.sliceThicknessMm ?? Math.min(10, Math.round((300 / nz) * 1000) / 1000);
   if (!(sp > 0 && sp < 20)) throw new OpalError('E_BAD_ARGUMENT', `pixel spacing must be in (0, 20) mm, got ${sp}`);
   if (!(dz > 0 && dz < 50)) throw new OpalError('E_BAD_ARGUMENT', `slice thickness must be in (0, 50) mm, got ${dz}`);
 

@@ -56,8 +56,9 @@ export async function writePhantomSeries(outDir: string, opts: WritePhantomSerie
   for (let k = 0; k < nz; k++) {
     const instance = phantomInstanceNumber(p, k);
     const path = join(outDir, phantomSliceFileName(instance));
+    const bytes = encodePhantomSlice(p, k, uids, opts);
     try {
-      await writeFile(path, encodePhantomSlice(p, k, uids, opts));
+      await writeFile(path, bytes);
     } catch (e) {
       throw new OpalError('E_WRITE_FAILED', `Could not write ${path}: ${e instanceof Error ? e.message : String(e)}`, path);
     }
