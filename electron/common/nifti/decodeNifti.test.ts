@@ -215,3 +215,16 @@ describe('decodeNifti refuses bad input with E_BAD_NIFTI', () => {
     });
   }
 });
+
+describe('decodeNifti input buffers', () => {
+  it('reads voxels from a view into a larger buffer (e.g. a Node Buffer from the pool) and leaves it untouched', () => {
+    const file = buildNifti({ dim: dims234, datatype: 4, bitpix: 16, le: false, sformCode: 1, srow: [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0], data: int16Bytes(ramp(24), false) });
+    const pool = new Uint8Array(file.length + 100);
+    pool.set(file, 37);
+    const view = pool.subarray(37, 37 + file.length);
+    const before = Uint8Array.from(view);
+    expect(Array.from(decodeNifti(view).voxels)).toEqual(ramp(24));
+    expect(Buffer.from(view).equals(Buffer.from(before))).toBe(true);
+    expect(Array.from(decodeNifti(Buffer.from(file)).voxels)).toEqual(ramp(24));
+  });
+});
