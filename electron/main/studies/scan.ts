@@ -107,6 +107,8 @@ function expectedNativeBytes(f: FrameHeader): number | undefined {
   return Math.ceil(bits / 8);
 }
 
+const KNOWN_SYNTAXES = new Set<string>(Object.values(TransferSyntax));
+
 interface FileOutcome {
   frames?: FrameHeader[];
   stamp?: FileStamp;
@@ -135,6 +137,9 @@ async function scanFile(path: string, insideFolder: boolean): Promise<FileOutcom
       const base = dirname(path);
       const files = records.filter((r) => r.referencedFileId && r.referencedFileId.length > 0).map((r) => join(base, ...(r.referencedFileId as string[])));
       return { dicomdirOf: files, notes: full.notes };
+    }
+    if (!KNOWN_SYNTAXES.has(parsed.transferSyntaxUid)) {
+      throw new OpalError('E_UNSUPPORTED_TS', `Unsupported transfer syntax ${parsed.transferSyntaxUid}: OPAL cannot decode its pixels.`, path);
     }
     const frames = readFrameHeaders(parsed.dataSet, parsed.transferSyntaxUid, path);
     const px = parsed.dataSet.elements[Tag.PixelData];
