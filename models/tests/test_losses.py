@@ -7,7 +7,16 @@ import math
 import pytest
 import torch
 
-from segnets.losses import BoundaryDoULoss, DiceCELoss, boundary_dou_alpha, one_hot_labels
+from segnets.losses import (
+    BoundaryDoULoss,
+    DiceCELoss,
+    LossNetSubstitute,
+    M2SNetLoss,
+    PerceptualLoss,
+    StructureLoss,
+    boundary_dou_alpha,
+    one_hot_labels,
+)
 
 LN3 = math.log(3.0)
 
@@ -98,3 +107,84 @@ def test_losses_pass_gradients_to_the_logits() -> None:
     logits = torch.randn(2, 3, 16, 16, requires_grad=True)
     (DiceCELoss(3)(logits, t) + BoundaryDoULoss(3)(logits, t)).backward()
     assert logits.grad is not None and logits.grad.abs().sum().item() > 0
+
+
+# --- structure loss (M2SNet) ---------------------------------------------------------------
+
+
+def test_structure_loss_is_zero_for_a_perfect_prediction() -> None:
+    t = lesion_batch()
+    assert StructureLoss(3)(perfect_logits(t, 3), t).item() == pytest.approx(0.0, abs=1e-5)
+    binary = (t > 0).long()
+    assert StructureLoss(1)((binary.float() * 200 - 100).unsqueeze(1), binary).item() == pytest.approx(0.0, abs=1e-5)
+
+
+def test_structure_loss_is_positive_for_an_imperfect_prediction() -> None:
+    t = lesion_batch()
+    assert StructureLoss(3)(perfect_logits(t, 3) * 0.01, t).item() > 0.1
+
+
+def test_structure_loss_matches_the_hand_computed_value() -> None:
+    # Binary, 1x2 image, mask (1, 0), p = sigmoid(ln 3) = 0.75 at both pixels.
+    # The 31x31 zero-padded mean of the mask is 1/961 at both pixels:
+    w0, w1 = 1 + 5 * (960 / 961), 1 + 5 * (1 / 961)
+    wbce = (w0 * -math.log(0.75) + w1 * -math.log(0.25)) / (w0 + w1)
+    inter = w0 * 0.75
+    union = w0 * (0.75 + 1) + w1 * 0.75
+    wiou = 1 - (inter + 1) / (union - inter + 1)
+    logits = torch.full((1, 1, 1, 2), LN3)
+    assert StructureLoss(1)(logits, torch.tensor([[[1, 0]]])).item() == pytest.approx(wbce + wiou, rel=1e-5)
+
+
+def test_structure_loss_can_reproduce_the_official_unweighted_bce() -> None:
+    logits = torch.full((1, 1, 1, 2), LN3)
+    target = torch.tensor([[[1, 0]]])
+    w0, w1 = 1 + 5 * (960 / 961), 1 + 5 * (1 / 961)
+    wiou = 1 - (w0 * 0.75 + 1) / (w0 * 1.75 + w1 * 0.75 - w0 * 0.75 + 1)
+    plain_bce = (-math.log(0.75) - math.log(0.25)) / 2
+    official = StructureLoss(1, reproduce_official_bce=True)(logits, target).item()
+    assert official == pytest.approx(plain_bce + wiou, rel=1e-5)
+
+
+def test_structure_loss_softmax_form_equals_sigmoid_form_for_two_classes() -> None:
+    # softmax over (0, z) is sigmoid(z): the 2-class path must agree with the binary one.
+    torch.manual_seed(0)
+    z = torch.randn(2, 1, 16, 16)
+    t = lesion_batch().clamp(max=1)
+    two = StructureLoss(2)(torch.cat([torch.zeros_like(z), z], dim=1), t)
+    assert two.item() == pytest.approx(StructureLoss(1)(z, t).item(), rel=1e-5)
+
+
+# --- LossNet substitute (perceptual loss) ----------------------------------------------------
+
+
+def test_perceptual_loss_matches_the_hand_computed_value() -> None:
+    # One block that averages the 3 copied channels: phi(P) = P, so the loss is MSE(P, G).
+    mean_of_copies = torch.nn.Conv2d(3, 1, 1, bias=False)
+    torch.nn.init.constant_(mean_of_copies.weight, 1 / 3)
+    loss = PerceptualLoss([mean_of_copies], normalize_imagenet=False, resize=None)
+    logits, target = tiny_example()  # foreground p = (0.75, 0.25), mask (1, 0)
+    assert loss(logits, target).item() == pytest.approx((0.25**2 + 0.25**2) / 2, rel=1e-6)
+
+
+def test_lossnet_substitute_is_zero_for_a_perfect_prediction_and_positive_otherwise() -> None:
+    t = lesion_batch()
+    lossnet = LossNetSubstitute(resize=32)
+    assert lossnet(perfect_logits(t, 3), t).item() == pytest.approx(0.0, abs=1e-6)
+    assert lossnet(perfect_logits(t, 3) * 0.01, t).item() > 0
+
+
+def test_lossnet_substitute_is_frozen_but_passes_gradients_to_the_prediction() -> None:
+    t = lesion_batch()
+    lossnet = LossNetSubstitute(resize=32).train()
+    logits = torch.randn(2, 3, 16, 16, requires_grad=True)
+    M2SNetLoss(3, lossnet=lossnet)(logits, t).backward()
+    assert logits.grad is not None and logits.grad.abs().sum().item() > 0
+    assert all(p.grad is None and not p.requires_grad for p in lossnet.parameters())
+    assert not lossnet.blocks.training
+
+
+def test_lossnet_substitute_is_the_same_for_the_same_seed() -> None:
+    a, b = LossNetSubstitute(seed=3, resize=None), LossNetSubstitute(seed=3, resize=None)
+    assert all(torch.equal(x, y) for x, y in zip(a.parameters(), b.parameters()))
+    assert sum(p.numel() for p in a.parameters()) == 7_635_264  # VGG-16 up to relu4_3 (notes: 7.64 M)
