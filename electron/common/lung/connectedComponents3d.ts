@@ -35,7 +35,11 @@ function neighbourOffsets(connectivity: Connectivity3d): Vec3[] {
  * cost is linear in the number of voxels and no recursion depth limit applies. A 512x512x300 mask
  * labels in about a second on one core.
  */
-export function connectedComponents3d(mask: Uint8Array, dims: Vec3, connectivity: Connectivity3d = 6): ConnectedComponents {
+export function connectedComponents3d(
+  mask: Uint8Array,
+  dims: Vec3,
+  connectivity: Connectivity3d = 6,
+): ConnectedComponents {
   const [nx, ny, nz] = dims;
   const n = nx * ny * nz;
   if (mask.length !== n) throw new RangeError(`mask has ${mask.length} voxels, dims say ${n}`);
@@ -71,12 +75,30 @@ export function connectedComponents3d(mask: Uint8Array, dims: Vec3, connectivity
       const i = rem - j * nx;
       if (connectivity === 6) {
         // Fast path: the six face neighbours by index arithmetic.
-        if (i > 0 && mask[v - 1] !== 0 && labels[v - 1] === 0) (labels[v - 1] = id), push(v - 1);
-        if (i < nx - 1 && mask[v + 1] !== 0 && labels[v + 1] === 0) (labels[v + 1] = id), push(v + 1);
-        if (j > 0 && mask[v - nx] !== 0 && labels[v - nx] === 0) (labels[v - nx] = id), push(v - nx);
-        if (j < ny - 1 && mask[v + nx] !== 0 && labels[v + nx] === 0) (labels[v + nx] = id), push(v + nx);
-        if (k > 0 && mask[v - sliceSize] !== 0 && labels[v - sliceSize] === 0) (labels[v - sliceSize] = id), push(v - sliceSize);
-        if (k < nz - 1 && mask[v + sliceSize] !== 0 && labels[v + sliceSize] === 0) (labels[v + sliceSize] = id), push(v + sliceSize);
+        if (i > 0 && mask[v - 1] !== 0 && labels[v - 1] === 0) {
+          labels[v - 1] = id;
+          push(v - 1);
+        }
+        if (i < nx - 1 && mask[v + 1] !== 0 && labels[v + 1] === 0) {
+          labels[v + 1] = id;
+          push(v + 1);
+        }
+        if (j > 0 && mask[v - nx] !== 0 && labels[v - nx] === 0) {
+          labels[v - nx] = id;
+          push(v - nx);
+        }
+        if (j < ny - 1 && mask[v + nx] !== 0 && labels[v + nx] === 0) {
+          labels[v + nx] = id;
+          push(v + nx);
+        }
+        if (k > 0 && mask[v - sliceSize] !== 0 && labels[v - sliceSize] === 0) {
+          labels[v - sliceSize] = id;
+          push(v - sliceSize);
+        }
+        if (k < nz - 1 && mask[v + sliceSize] !== 0 && labels[v + sliceSize] === 0) {
+          labels[v + sliceSize] = id;
+          push(v + sliceSize);
+        }
         continue;
       }
       for (let o = 0; o < offsets.length; o++) {

@@ -20,7 +20,8 @@ describe('lungMaskFromHu', () => {
     const k = 20;
     // image column 20 is at low x (patient right with an identity direction)
     let rightAtLowX = 0;
-    for (let j = 0; j < ny; j++) for (let i = 0; i < nx / 2; i++) if (r.lungs[i + nx * (j + ny * k)] === 1) rightAtLowX++;
+    for (let j = 0; j < ny; j++)
+      for (let i = 0; i < nx / 2; i++) if (r.lungs[i + nx * (j + ny * k)] === 1) rightAtLowX++;
     expect(rightAtLowX).toBeGreaterThan(0);
   });
 
@@ -29,7 +30,13 @@ describe('lungMaskFromHu', () => {
     const flipped: Volume = { ...volume, direction: [-1, 0, 0, 0, 1, 0, 0, 0, 1] };
     const r = lungMaskFromHu(flipped);
     // truth label 1 sits at low i; with a flipped x axis low i is the patient's left
-    expect(diceForLabel(r.lungs, truth.map((l) => (l === 0 ? 0 : 3 - l)), 2)).toBeGreaterThanOrEqual(0.97);
+    expect(
+      diceForLabel(
+        r.lungs,
+        truth.map((l) => (l === 0 ? 0 : 3 - l)),
+        2,
+      ),
+    ).toBeGreaterThanOrEqual(0.97);
   });
 
   it('splits lungs that touch at the midline', () => {
@@ -49,9 +56,17 @@ describe('lungMaskFromHu', () => {
   it('returns an empty mask and an E_NO_LUNGS warning for a volume without lungs', () => {
     const dims: [number, number, number] = [48, 48, 10];
     const hu = new Int16Array(48 * 48 * 10).fill(-1000);
-    for (let k = 0; k < 10; k++) for (let j = 8; j < 40; j++) for (let i = 8; i < 40; i++) hu[i + 48 * (j + 48 * k)] = 40;
+    for (let k = 0; k < 10; k++)
+      for (let j = 8; j < 40; j++) for (let i = 8; i < 40; i++) hu[i + 48 * (j + 48 * k)] = 40;
     hu[24 + 48 * (24 + 48 * 5)] = -1000; // one air bubble inside
-    const volume: Volume = { dims, spacingMm: [1, 1, 1], originMm: [0, 0, 0], direction: [...IDENTITY_DIRECTION], voxels: hu, meta: {} };
+    const volume: Volume = {
+      dims,
+      spacingMm: [1, 1, 1],
+      originMm: [0, 0, 0],
+      direction: [...IDENTITY_DIRECTION],
+      voxels: hu,
+      meta: {},
+    };
     const r = lungMaskFromHu(volume);
     expect(r.warnings.map((w) => w.code)).toEqual(['E_NO_LUNGS']);
     expect(r.rightVoxels + r.leftVoxels).toBe(0);
@@ -59,7 +74,14 @@ describe('lungMaskFromHu', () => {
   });
 
   it('returns an empty mask for an all-air volume', () => {
-    const volume: Volume = { dims: [8, 8, 2], spacingMm: [1, 1, 1], originMm: [0, 0, 0], direction: [...IDENTITY_DIRECTION], voxels: new Int16Array(128).fill(-1000), meta: {} };
+    const volume: Volume = {
+      dims: [8, 8, 2],
+      spacingMm: [1, 1, 1],
+      originMm: [0, 0, 0],
+      direction: [...IDENTITY_DIRECTION],
+      voxels: new Int16Array(128).fill(-1000),
+      meta: {},
+    };
     expect(lungMaskFromHu(volume).warnings[0].code).toBe('E_NO_LUNGS');
   });
 });

@@ -92,7 +92,9 @@ export function lungMaskFromHu(volume: Volume, options: LungMaskOptions = {}): L
   const ids = componentsBySize(cc);
   const minVoxels = Math.ceil(minLungVolumeMl / voxelMl);
   if (ids.length === 0 || cc.sizes[ids[0]] < minVoxels) {
-    return empty('No lungs were found in this image (no air-filled region of lung size inside the body); is this a chest CT?');
+    return empty(
+      'No lungs were found in this image (no air-filled region of lung size inside the body); is this a chest CT?',
+    );
   }
 
   // Per component: voxels left and right of the midline.
@@ -122,14 +124,20 @@ export function lungMaskFromHu(volume: Volume, options: LungMaskOptions = {}): L
   } else {
     const firstSide = sideOf(first);
     const firstLabel = firstSide === 'right' ? rightLabel : leftLabel;
-    const second = ids.slice(1).find((id) => cc.sizes[id] >= minVoxels && sideOf(id) !== firstSide && !spansBoth(id));
+    const second = ids
+      .slice(1)
+      .find((id) => cc.sizes[id] >= minVoxels && sideOf(id) !== firstSide && !spansBoth(id));
     for (let v = 0; v < n; v++) {
       const id = cc.labels[v];
       if (id === first) lungs[v] = firstLabel;
-      else if (second !== undefined && id === second) lungs[v] = firstLabel === rightLabel ? leftLabel : rightLabel;
+      else if (second !== undefined && id === second)
+        lungs[v] = firstLabel === rightLabel ? leftLabel : rightLabel;
     }
     if (second === undefined) {
-      warnings.push({ code: 'E_NO_LUNGS', message: `Only the ${firstSide} lung was found; the ${firstSide === 'right' ? 'left' : 'right'} lung is missing or not aerated.` });
+      warnings.push({
+        code: 'E_NO_LUNGS',
+        message: `Only the ${firstSide} lung was found; the ${firstSide === 'right' ? 'left' : 'right'} lung is missing or not aerated.`,
+      });
     }
   }
 
@@ -150,7 +158,13 @@ export function lungMaskFromHu(volume: Volume, options: LungMaskOptions = {}): L
  * Finds the trachea in the superior slices and follows it (and the main bronchi) inferiorly, setting
  * its voxels to OUTSIDE in `air`. Returns the number of voxels removed.
  */
-function removeAirways(air: Uint8Array, volume: Volume, midX: number, maxAreaMm2: number, stack: IndexStack): number {
+function removeAirways(
+  air: Uint8Array,
+  volume: Volume,
+  midX: number,
+  maxAreaMm2: number,
+  stack: IndexStack,
+): number {
   const [nx, ny, nz] = volume.dims;
   const [sx, sy] = volume.spacingMm;
   const sliceSize = nx * ny;
@@ -184,7 +198,12 @@ function removeAirways(air: Uint8Array, volume: Volume, midX: number, maxAreaMm2
       for (let c = 1; c <= comps.count; c++) {
         const areaMm2 = comps.sizes[c] * pixelMm2;
         const offset = Math.abs(comps.meanX[c] - midX);
-        if (areaMm2 >= 30 && areaMm2 <= maxAreaMm2 * 0.8 && offset <= maxCentreOffsetPx && offset < bestOffset) {
+        if (
+          areaMm2 >= 30 &&
+          areaMm2 <= maxAreaMm2 * 0.8 &&
+          offset <= maxCentreOffsetPx &&
+          offset < bestOffset
+        ) {
           best = c;
           bestOffset = offset;
         }
@@ -219,7 +238,14 @@ function removeAirways(air: Uint8Array, volume: Volume, midX: number, maxAreaMm2
  * body width... approximated by a band of the image width around the midline) where the mask is
  * thinnest; voxels on the low-i side of the cut go to the lung on that side.
  */
-function splitAtMidlineValley(labels: Int32Array, id: number, lungs: Uint8Array, volume: Volume, midX: number, rightIsLowI: boolean): void {
+function splitAtMidlineValley(
+  labels: Int32Array,
+  id: number,
+  lungs: Uint8Array,
+  volume: Volume,
+  midX: number,
+  rightIsLowI: boolean,
+): void {
   const [nx, ny, nz] = volume.dims;
   const sliceSize = nx * ny;
   const band = Math.max(2, Math.round(nx * 0.12));
@@ -303,9 +329,11 @@ function closeAndFill(lungs: Uint8Array, volume: Volume, radiusMm: number, stack
       const bh = y1 - y0 + 1 + 2 * marginY;
       const box = new Uint8Array(bw * bh);
       for (let y = y0; y <= y1; y++) {
-        for (let x = x0; x <= x1; x++) if (lungs[base + y * nx + x] === label) box[(x - bx0) + bw * (y - by0)] = 1;
+        for (let x = x0; x <= x1; x++)
+          if (lungs[base + y * nx + x] === label) box[x - bx0 + bw * (y - by0)] = 1;
       }
-      if (radiusMm > 0) closeDisk2d(box, bw, bh, sx, sy, radiusMm, new Float64Array(bw * bh), new Uint8Array(bw * bh));
+      if (radiusMm > 0)
+        closeDisk2d(box, bw, bh, sx, sy, radiusMm, new Float64Array(bw * bh), new Uint8Array(bw * bh));
       fillHoles2d(box, bw, bh, stack);
       for (let by = 0; by < bh; by++) {
         const y = by + by0;

@@ -27,7 +27,8 @@ describe('slice2d', () => {
     const out = new Float64Array(35);
     squaredDistance2d(site, 7, 5, 2, 0.5, out);
     for (let j = 0; j < 5; j++) {
-      for (let i = 0; i < 7; i++) expect(out[i + 7 * j]).toBeCloseTo(((i - 3) * 2) ** 2 + ((j - 2) * 0.5) ** 2, 9);
+      for (let i = 0; i < 7; i++)
+        expect(out[i + 7 * j]).toBeCloseTo(((i - 3) * 2) ** 2 + ((j - 2) * 0.5) ** 2, 9);
     }
   });
 

@@ -28,7 +28,14 @@ export class IndexStack {
  * Sets `to` on every pixel of `slice` equal to `from` that is 4-connected to the slice border
  * through pixels equal to `from`. Returns the number of pixels changed.
  */
-export function floodFromBorder2d(slice: Uint8Array, nx: number, ny: number, from: number, to: number, stack = new IndexStack()): number {
+export function floodFromBorder2d(
+  slice: Uint8Array,
+  nx: number,
+  ny: number,
+  from: number,
+  to: number,
+  stack = new IndexStack(),
+): number {
   let changed = 0;
   const seedBorder = (p: number): void => {
     if (slice[p] === from) {
@@ -49,10 +56,26 @@ export function floodFromBorder2d(slice: Uint8Array, nx: number, ny: number, fro
     const p = stack.pop();
     const j = (p / nx) | 0;
     const i = p - j * nx;
-    if (i > 0 && slice[p - 1] === from) (slice[p - 1] = to), changed++, stack.push(p - 1);
-    if (i < nx - 1 && slice[p + 1] === from) (slice[p + 1] = to), changed++, stack.push(p + 1);
-    if (j > 0 && slice[p - nx] === from) (slice[p - nx] = to), changed++, stack.push(p - nx);
-    if (j < ny - 1 && slice[p + nx] === from) (slice[p + nx] = to), changed++, stack.push(p + nx);
+    if (i > 0 && slice[p - 1] === from) {
+      slice[p - 1] = to;
+      changed++;
+      stack.push(p - 1);
+    }
+    if (i < nx - 1 && slice[p + 1] === from) {
+      slice[p + 1] = to;
+      changed++;
+      stack.push(p + 1);
+    }
+    if (j > 0 && slice[p - nx] === from) {
+      slice[p - nx] = to;
+      changed++;
+      stack.push(p - nx);
+    }
+    if (j < ny - 1 && slice[p + nx] === from) {
+      slice[p + nx] = to;
+      changed++;
+      stack.push(p + nx);
+    }
   }
   return changed;
 }
@@ -74,7 +97,13 @@ export interface SliceComponents {
 }
 
 /** Labels 4-connected components of the non-zero pixels of `slice` into `labels` (0 = none). */
-export function labelComponents2d(slice: Uint8Array, nx: number, ny: number, labels: Int32Array, stack = new IndexStack()): SliceComponents {
+export function labelComponents2d(
+  slice: Uint8Array,
+  nx: number,
+  ny: number,
+  labels: Int32Array,
+  stack = new IndexStack(),
+): SliceComponents {
   labels.fill(0);
   const out: SliceComponents = { count: 0, sizes: [0], meanX: [0], meanY: [0] };
   for (let s = 0; s < nx * ny; s++) {
@@ -92,10 +121,22 @@ export function labelComponents2d(slice: Uint8Array, nx: number, ny: number, lab
       size++;
       sumX += i;
       sumY += j;
-      if (i > 0 && slice[p - 1] !== 0 && labels[p - 1] === 0) (labels[p - 1] = id), stack.push(p - 1);
-      if (i < nx - 1 && slice[p + 1] !== 0 && labels[p + 1] === 0) (labels[p + 1] = id), stack.push(p + 1);
-      if (j > 0 && slice[p - nx] !== 0 && labels[p - nx] === 0) (labels[p - nx] = id), stack.push(p - nx);
-      if (j < ny - 1 && slice[p + nx] !== 0 && labels[p + nx] === 0) (labels[p + nx] = id), stack.push(p + nx);
+      if (i > 0 && slice[p - 1] !== 0 && labels[p - 1] === 0) {
+        labels[p - 1] = id;
+        stack.push(p - 1);
+      }
+      if (i < nx - 1 && slice[p + 1] !== 0 && labels[p + 1] === 0) {
+        labels[p + 1] = id;
+        stack.push(p + 1);
+      }
+      if (j > 0 && slice[p - nx] !== 0 && labels[p - nx] === 0) {
+        labels[p - nx] = id;
+        stack.push(p - nx);
+      }
+      if (j < ny - 1 && slice[p + nx] !== 0 && labels[p + nx] === 0) {
+        labels[p + nx] = id;
+        stack.push(p + nx);
+      }
     }
     out.sizes.push(size);
     out.meanX.push(sumX / size);
@@ -111,7 +152,14 @@ const INF = 1e20;
  * on a grid with pixel spacing (sx, sy) mm. Felzenszwalb & Huttenlocher's separable lower-envelope
  * algorithm (Theory of Computing 8, 2012): linear in the pixel count.
  */
-export function squaredDistance2d(isSite: Uint8Array, nx: number, ny: number, sx: number, sy: number, out: Float64Array): void {
+export function squaredDistance2d(
+  isSite: Uint8Array,
+  nx: number,
+  ny: number,
+  sx: number,
+  sy: number,
+  out: Float64Array,
+): void {
   const n = Math.max(nx, ny);
   const f = new Float64Array(n);
   const d = new Float64Array(n);
@@ -169,7 +217,16 @@ export function squaredDistance2d(isSite: Uint8Array, nx: number, ny: number, sx
  * Morphological closing of a binary slice with a disk of `radiusMm` (dilate, then erode), in place.
  * The caller leaves a margin of at least the radius around the mask so that dilation is not clipped.
  */
-export function closeDisk2d(slice: Uint8Array, nx: number, ny: number, sx: number, sy: number, radiusMm: number, scratch: Float64Array, tmp: Uint8Array): void {
+export function closeDisk2d(
+  slice: Uint8Array,
+  nx: number,
+  ny: number,
+  sx: number,
+  sy: number,
+  radiusMm: number,
+  scratch: Float64Array,
+  tmp: Uint8Array,
+): void {
   const r2 = radiusMm * radiusMm;
   squaredDistance2d(slice, nx, ny, sx, sy, scratch);
   // tmp = complement of the dilation: the sites for the erosion distance.

@@ -11,7 +11,9 @@ export interface SyntheticChest {
  * vessels, a trachea that splits into main bronchi entering each lung, and one peripheral lesion.
  * `gapMm` is the mediastinum width between the lungs (0 makes them touch).
  */
-export function syntheticChest(opts: { nx?: number; nz?: number; spacingMm?: number; gapMm?: number; trachea?: boolean } = {}): SyntheticChest {
+export function syntheticChest(
+  opts: { nx?: number; nz?: number; spacingMm?: number; gapMm?: number; trachea?: boolean } = {},
+): SyntheticChest {
   const nx = opts.nx ?? 96;
   const ny = nx;
   const nz = opts.nz ?? 40;
@@ -41,7 +43,8 @@ export function syntheticChest(opts: { nx?: number; nz?: number; spacingMm?: num
             hu[v] = -850;
             truth[v] = side < 0 ? 1 : 2; // LPS: low x = patient right
             // vessels: a few tubes along z
-            if (((xmm - lx) ** 2 + (ymm + 5) ** 2) < 16 || ((xmm - lx - 20) ** 2 + (ymm - 25) ** 2) < 9) hu[v] = 30;
+            if ((xmm - lx) ** 2 + (ymm + 5) ** 2 < 16 || (xmm - lx - 20) ** 2 + (ymm - 25) ** 2 < 9)
+              hu[v] = 30;
           }
         }
       }
@@ -79,7 +82,8 @@ export function syntheticChest(opts: { nx?: number; nz?: number; spacingMm?: num
         const xmm = (i - cx) * s;
         const ymm = (j - cy) * s;
         const zmm = k * sz;
-        if (truth[v] === 1 && (xmm + gap / 2 + 100) ** 2 + (ymm + 5) ** 2 + (zmm - 90) ** 2 <= 144) hu[v] = 20;
+        if (truth[v] === 1 && (xmm + gap / 2 + 100) ** 2 + (ymm + 5) ** 2 + (zmm - 90) ** 2 <= 144)
+          hu[v] = 20;
       }
     }
   }

@@ -3,7 +3,9 @@ import { countLesions, quantify, zoneScore } from './quantify.ts';
 
 describe('zoneScore', () => {
   it('follows the CT severity bands at their boundaries', () => {
-    expect([0, 0.001, 4.999, 5, 25, 25.001, 50, 50.5, 75, 75.001, 100].map(zoneScore)).toEqual([0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5]);
+    expect([0, 0.001, 4.999, 5, 25, 25.001, 50, 50.5, 75, 75.001, 100].map(zoneScore)).toEqual([
+      0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5,
+    ]);
   });
 });
 
@@ -65,7 +67,13 @@ describe('quantify', () => {
   });
 
   it('reports zeros, not NaN, when there are no lungs', () => {
-    const m = quantify({ lungs: new Uint8Array(8), infection: new Uint8Array(8), dims: [2, 2, 2], spacingMm: [1, 1, 1], warnings: ['E_NO_LUNGS: none'] });
+    const m = quantify({
+      lungs: new Uint8Array(8),
+      infection: new Uint8Array(8),
+      dims: [2, 2, 2],
+      spacingMm: [1, 1, 1],
+      warnings: ['E_NO_LUNGS: none'],
+    });
     expect(m.lungs.totalVolumeMl).toBe(0);
     expect(m.lungs.right.involvementPercent).toBe(0);
     expect(m.severity.total).toBe(0);
@@ -73,7 +81,14 @@ describe('quantify', () => {
   });
 
   it('refuses masks that do not match the dims', () => {
-    expect(() => quantify({ lungs: new Uint8Array(7), infection: new Uint8Array(8), dims: [2, 2, 2], spacingMm: [1, 1, 1] })).toThrow(/voxels/);
+    expect(() =>
+      quantify({
+        lungs: new Uint8Array(7),
+        infection: new Uint8Array(8),
+        dims: [2, 2, 2],
+        spacingMm: [1, 1, 1],
+      }),
+    ).toThrow(/voxels/);
   });
 });
 

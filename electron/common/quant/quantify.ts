@@ -1,7 +1,14 @@
 import { OpalError } from '../errors/index.ts';
 import { connectedComponents3d } from '../lung/connectedComponents3d.ts';
 import { InfectionLabel, LungLabel, type Mat3, type Vec3 } from '../volume/index.ts';
-import type { LungMeasurement, LungSide, LungZone, Measurements, ZoneMeasurement, ZoneScore } from './Measurements.ts';
+import type {
+  LungMeasurement,
+  LungSide,
+  LungZone,
+  Measurements,
+  ZoneMeasurement,
+  ZoneScore,
+} from './Measurements.ts';
 
 export const SEVERITY_METHOD =
   'Zone-based approximation of the lobar CT severity score: each lung is split into upper, middle and lower thirds of its ' +
@@ -50,7 +57,10 @@ export function quantify(input: QuantifyInput): Measurements {
   const [nx, ny, nz] = dims;
   const n = nx * ny * nz;
   if (lungs.length !== n || infection.length !== n) {
-    throw new OpalError('E_BAD_ARGUMENT', `Masks have ${lungs.length} and ${infection.length} voxels; the volume has ${n}.`);
+    throw new OpalError(
+      'E_BAD_ARGUMENT',
+      `Masks have ${lungs.length} and ${infection.length} voxels; the volume has ${n}.`,
+    );
   }
   const voxelMm3 = spacingMm[0] * spacingMm[1] * spacingMm[2];
   const voxelMl = voxelMm3 / 1000;
@@ -146,7 +156,12 @@ export function quantify(input: QuantifyInput): Measurements {
 /** 26-connected components of infection (any class) of at least MIN_LESION_VOLUME_MM3, within its bounding box. */
 export function countLesions(infection: Uint8Array, dims: Vec3, voxelMm3: number): number {
   const [nx, ny, nz] = dims;
-  let x0 = nx, x1 = -1, y0 = ny, y1 = -1, z0 = nz, z1 = -1;
+  let x0 = nx,
+    x1 = -1,
+    y0 = ny,
+    y1 = -1,
+    z0 = nz,
+    z1 = -1;
   for (let k = 0, v = 0; k < nz; k++) {
     for (let j = 0; j < ny; j++) {
       for (let i = 0; i < nx; i++, v++) {
