@@ -47,3 +47,14 @@ describe('readNiftiFile / writeNiftiFile', () => {
     await expect(writeNiftiFile(join(dir, 'no', 'ct.nii.gz'), volume())).rejects.toMatchObject({ code: 'E_WRITE_FAILED' });
   });
 });
+
+describe('readNiftiFile on damaged gzip', () => {
+  it('reports a truncated .nii.gz as E_BAD_NIFTI', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'opal-niftifile-'));
+    const path = join(dir, 'ct.nii.gz');
+    await writeNiftiFile(path, volume());
+    const cut = join(dir, 'cut.nii.gz');
+    writeFileSync(cut, readFileSync(path).subarray(0, 40));
+    await expect(readNiftiFile(cut)).rejects.toMatchObject({ code: 'E_BAD_NIFTI', detail: cut, message: expect.stringMatching(/gzip/) });
+  });
+});
