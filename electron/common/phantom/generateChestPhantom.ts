@@ -103,6 +103,12 @@ const LUNGS: LungShape[] = [
   { side: 'left', label: LungLabel.LeftLung, cx: 76, cy: 4, a: 58, b: 88, zBase: -122, zApex: 126, domeMm: 52, medialX: 22 },
 ];
 const HEART = { cx: 20, cy: -28, cz: -62, a: 62, b: 50, c: 56, hu: 42 };
+const GREAT_VESSELS: { p0: Vec3; p1: Vec3; r: number }[] = [
+  { p0: [8, -22, -20], p1: [4, -18, 58], r: 14 }, // ascending aorta
+  { p0: [4, -18, 58], p1: [24, 40, 62], r: 12 }, // arch
+  { p0: [24, 40, 62], p1: [24, 42, -200], r: 12 }, // descending aorta
+  { p0: [22, -30, -10], p1: [26, -8, 30], r: 13 }, // pulmonary trunk
+];
 const TRACHEA = { cx: 0, cy: 22, rLumen: 9, wallMm: 2, zCarina: 48 };
 const HU = { air: -1000, fat: -100, soft: 40, blood: 45, lung: -850, lungGradient: 40, disc: 80, csf: 15 };
 const NOISE = { air: 8, fat: 15, soft: 15, lung: 28, bone: 40, vessel: 18, ggo: 45, consolidation: 22 };
@@ -151,6 +157,15 @@ export function generateChestPhantom(opts: ChestPhantomOptions = {}): ChestPhant
 
   paintBaseAnatomy(g, hu, lungs, gauss, state);
   state = xorshift32(state ^ 0x5bd1e995) || 1;
+
+  // Great vessels (blood, never lung): ascending aorta, arch, descending aorta beside the spine
+  // (it indents the left lung, as in a patient), and the pulmonary trunk.
+  for (const c of GREAT_VESSELS) {
+    paintCapsule(g, c, (idx) => {
+      lungs[idx] = 0;
+      hu[idx] = clampHu(HU.blood + NOISE.soft * noise());
+    });
+  }
 
   // Airways: trachea and the two main bronchi are air with a soft-tissue wall, never lung.
   const airways: Capsule[] = [
