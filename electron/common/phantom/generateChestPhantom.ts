@@ -1,5 +1,6 @@
 import { OpalError } from '../errors/index.ts';
 import { InfectionLabel, LungLabel, type Vec3, type Volume } from '../volume/index.ts';
+import { phantomUidsFor } from './phantomUids.ts';
 import { gaussianTable, mulberry32, xorshift32 } from './seededRandom.ts';
 
 /**
@@ -219,6 +220,7 @@ export function generateChestPhantom(opts: ChestPhantomOptions = {}): ChestPhant
   });
 
   const truth = computeTruth(seed, g, lungs, infection, lesionId, plans);
+  const uids = phantomUidsFor(seed, truth.dims, truth.spacingMm);
   const volume: Volume<Int16Array> = {
     dims: [n, n, nz],
     spacingMm: [sp, sp, dz],
@@ -229,7 +231,15 @@ export function generateChestPhantom(opts: ChestPhantomOptions = {}): ChestPhant
       modality: 'CT',
       patientName: 'OPAL^PHANTOM',
       patientId: `OPAL-PHANTOM-${seed}`,
-      seriesDescription: `OPAL synthetic chest phantom (seed ${seed})`,
+      // The UIDs the written series carries (writePhantomSeries), so that exports made from the
+      // in-memory phantom reference the same study, series, frame of reference and slices.
+      studyInstanceUid: uids.studyInstanceUid,
+      seriesInstanceUid: uids.seriesInstanceUid,
+      frameOfReferenceUid: uids.frameOfReferenceUid,
+      sopInstanceUids: Array.from({ length: nz }, (_, k) => uids.sopInstanceUid(k)),
+      sopClassUid: '1.2.840.10008.5.1.4.1.1.2',
+      seriesDescription: `OPAL chest phantom seed ${seed}`,
+      studyDate: '20200401',
       phantomSeed: seed,
     },
   };

@@ -18,5 +18,5 @@ export {
   phantomSliceElements,
   phantomUids,
   type PhantomDicomOptions,
-  type PhantomUids,
 } from './phantomDicom.ts';
+export { phantomUidsFor, type PhantomUids } from './phantomUids.ts';

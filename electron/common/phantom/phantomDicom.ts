@@ -1,7 +1,8 @@
 import { OpalError } from '../errors/index.ts';
 import { TransferSyntax } from '../dicom/pixels/frames.ts';
-import { tag, uidFromSeed, writeDicomPart10, type DicomElement } from '../dicom/write/index.ts';
+import { tag, writeDicomPart10, type DicomElement } from '../dicom/write/index.ts';
 import type { ChestPhantom } from './generateChestPhantom.ts';
+import { phantomUidsFor, type PhantomUids } from './phantomUids.ts';
 
 /** CT Image Storage (PS3.4 B.5). */
 export const CT_IMAGE_STORAGE_UID = '1.2.840.10008.5.1.4.1.1.2';
@@ -18,33 +19,16 @@ export interface PhantomDicomOptions {
   signedPixels?: boolean;
 }
 
-export interface PhantomUids {
-  studyInstanceUid: string;
-  seriesInstanceUid: string;
-  frameOfReferenceUid: string;
-  /** SOPInstanceUID of slice k (k = volume slice index, increasing towards the head). */
-  sopInstanceUid(k: number): string;
-}
-
 const WRITABLE_SYNTAXES: string[] = [
   TransferSyntax.ExplicitVRLittleEndian,
   TransferSyntax.ImplicitVRLittleEndian,
   TransferSyntax.DeflatedExplicitVRLittleEndian,
 ];
 
-/**
- * The phantom's UIDs, deterministic: the same seed, size, slice count and spacing give the same
- * UIDs (and the same files) on every machine; any difference gives different UIDs.
- */
+/** The phantom's UIDs (see phantomUidsFor): the same ones its volume.meta carries. */
 export function phantomUids(phantom: ChestPhantom): PhantomUids {
   const t = phantom.truth;
-  const key = `opal-chest-phantom|v${t.version}|seed=${t.seed}|dims=${t.dims.join('x')}|spacing=${t.spacingMm.join(',')}`;
-  return {
-    studyInstanceUid: uidFromSeed(`${key}|study`),
-    seriesInstanceUid: uidFromSeed(`${key}|series`),
-    frameOfReferenceUid: uidFromSeed(`${key}|frame-of-reference`),
-    sopInstanceUid: (k: number) => uidFromSeed(`${key}|sop|${k}`),
-  };
+  return phantomUidsFor(t.seed, t.dims, t.spacingMm);
 }
 
 /** InstanceNumber of slice k: 1 is the top slice, as a head-first scan numbers them. */

@@ -55,6 +55,11 @@ describe('writePhantomSeries', async () => {
       expect(ds.string('x00080060')).toBe('CT');
     }
     expect(new Set([result.seriesInstanceUid, result.studyInstanceUid, result.frameOfReferenceUid, ...sops]).size).toBe(15);
+    // The in-memory phantom carries the same UIDs (sopInstanceUids in k order, k = 12 - instance).
+    const meta = phantom.volume.meta;
+    expect([meta.studyInstanceUid, meta.seriesInstanceUid, meta.frameOfReferenceUid]).toEqual([result.studyInstanceUid, result.seriesInstanceUid, result.frameOfReferenceUid]);
+    expect(meta.sopInstanceUids).toEqual([...sops].reverse());
+    expect(meta.seriesDescription).toBe(sets[0].string('x0008103e'));
   });
 
   it('places each slice where the volume says: ImagePositionPatient per slice, InstanceNumber 1 at the top', () => {
