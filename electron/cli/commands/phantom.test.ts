@@ -1,8 +1,20 @@
-import { describe, expect, it, vi } from 'vitest';
-import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../main.ts';
+
+const tempDirs: string[] = [];
+/** A temporary folder removed after the suite. */
+function tempDir(prefix: string): string {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  tempDirs.push(d);
+  return d;
+}
+afterAll(() => {
+  for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
+});
+
 
 async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
@@ -20,7 +32,7 @@ async function run(args: string[]): Promise<{ code: number; out: string; err: st
 
 describe('opal phantom', () => {
   it('writes the series and prints a one-line summary', async () => {
-    const dir = join(mkdtempSync(join(tmpdir(), 'opal-cli-phantom-')), 'out');
+    const dir = join(tempDir('opal-cli-phantom-'), 'out');
     const r = await run(['phantom', '--out', dir, '--size', '48', '--slices', '4', '--seed', '5']);
     expect(r.code).toBe(0);
     expect(r.out.trim().split('\n')).toHaveLength(1);
@@ -30,7 +42,7 @@ describe('opal phantom', () => {
   });
 
   it('prints JSON with the UIDs, paths and truth with --json', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'opal-cli-phantom-'));
+    const dir = tempDir('opal-cli-phantom-');
     const r = await run(['phantom', '--out', dir, '--size', '32', '--slices', '2', '--json']);
     expect(r.code).toBe(0);
     const j = JSON.parse(r.out) as { fileCount: number; seriesInstanceUid: string; truthPath: string; lungsMaskPath: string; truth: { seed: number; dims: number[] } };
@@ -48,7 +60,7 @@ describe('opal phantom', () => {
     [['--transfer-syntax', 'jpeg'], /--transfer-syntax must be one of/],
     [['--pixel-spacing', '-1'], /--pixel-spacing must be a positive number/],
   ])('refuses %j with E_BAD_ARGUMENT and exit code 2', async (args, message) => {
-    const dir = mkdtempSync(join(tmpdir(), 'opal-cli-phantom-'));
+    const dir = tempDir('opal-cli-phantom-');
     const r = await run(['phantom', '--out', dir, ...args]);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/E_BAD_ARGUMENT/);

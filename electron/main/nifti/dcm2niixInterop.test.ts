@@ -1,12 +1,24 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateChestPhantom } from '../../common/phantom/index.ts';
 import { voxelToPatient } from '../../common/volume/index.ts';
 import { writePhantomSeries } from '../phantom/index.ts';
 import { readNiftiFile } from './readNiftiFile.ts';
+
+const tempDirs: string[] = [];
+/** A temporary folder removed after the suite. */
+function tempDir(prefix: string): string {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  tempDirs.push(d);
+  return d;
+}
+afterAll(() => {
+  for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
+});
+
 
 function hasDcm2niix(): boolean {
   return spawnSync('dcm2niix', ['-v'], { encoding: 'utf8' }).error === undefined;
@@ -15,7 +27,7 @@ function hasDcm2niix(): boolean {
 describe('NIfTI written by dcm2niix, read by OPAL', () => {
   it.skipIf(!hasDcm2niix())('puts every voxel of dcm2niix\'s conversion of the phantom series at the phantom\'s own LPS position (skipped without dcm2niix)', async () => {
     const opts = { seed: 2, size: 48, slices: 6 };
-    const dir = mkdtempSync(join(tmpdir(), 'opal-dcm2niix-'));
+    const dir = tempDir('opal-dcm2niix-');
     const series = join(dir, 'series');
     await writePhantomSeries(series, opts);
     const out = join(dir, 'nifti');

@@ -1,10 +1,22 @@
-import { describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Volume } from '../../common/volume/index.ts';
 import { readNiftiFile } from './readNiftiFile.ts';
 import { writeNiftiFile } from './writeNiftiFile.ts';
+
+const tempDirs: string[] = [];
+/** A temporary folder removed after the suite. */
+function tempDir(prefix: string): string {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  tempDirs.push(d);
+  return d;
+}
+afterAll(() => {
+  for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
+});
+
 
 const volume = (): Volume<Int16Array> => ({
   dims: [3, 4, 2],
@@ -17,7 +29,7 @@ const volume = (): Volume<Int16Array> => ({
 
 describe('readNiftiFile / writeNiftiFile', () => {
   it('writes .nii.gz gzip-compressed and .nii plain, atomically, and reads both back', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'opal-niftifile-'));
+    const dir = tempDir('opal-niftifile-');
     await writeNiftiFile(join(dir, 'ct.nii.gz'), volume());
     await writeNiftiFile(join(dir, 'ct.nii'), volume());
     expect(readdirSync(dir).sort()).toEqual(['ct.nii', 'ct.nii.gz']); // no temporary files left
@@ -34,7 +46,7 @@ describe('readNiftiFile / writeNiftiFile', () => {
   });
 
   it('reports a missing file as E_NOT_FOUND and a non-NIfTI file as E_BAD_NIFTI naming the file', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'opal-niftifile-'));
+    const dir = tempDir('opal-niftifile-');
     await expect(readNiftiFile(join(dir, 'absent.nii.gz'))).rejects.toMatchObject({ code: 'E_NOT_FOUND' });
     const junk = join(dir, 'junk.nii');
     writeFileSync(junk, 'this is not an image');
@@ -43,14 +55,14 @@ describe('readNiftiFile / writeNiftiFile', () => {
   });
 
   it('fails with E_WRITE_FAILED into a missing folder', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'opal-niftifile-'));
+    const dir = tempDir('opal-niftifile-');
     await expect(writeNiftiFile(join(dir, 'no', 'ct.nii.gz'), volume())).rejects.toMatchObject({ code: 'E_WRITE_FAILED' });
   });
 });
 
 describe('readNiftiFile on damaged gzip', () => {
   it('reports a truncated .nii.gz as E_BAD_NIFTI', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'opal-niftifile-'));
+    const dir = tempDir('opal-niftifile-');
     const path = join(dir, 'ct.nii.gz');
     await writeNiftiFile(path, volume());
     const cut = join(dir, 'cut.nii.gz');

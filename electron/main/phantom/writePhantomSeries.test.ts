@@ -1,8 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import dicomParser from 'dicom-parser';
 import { inflateSync } from 'fflate';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TransferSyntax } from '../../common/dicom/pixels/frames.ts';
@@ -11,8 +11,20 @@ import { CT_IMAGE_STORAGE_UID, generateChestPhantom } from '../../common/phantom
 import { readNiftiFile } from '../nifti/index.ts';
 import { phantomSliceFileName, writePhantomSeries } from './writePhantomSeries.ts';
 
+const tempDirs: string[] = [];
+/** A temporary folder removed after the suite. */
+function tempDir(prefix: string): string {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  tempDirs.push(d);
+  return d;
+}
+afterAll(() => {
+  for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
+});
+
+
 const opts = { seed: 3, size: 64, slices: 12 };
-const tmp = (): string => mkdtempSync(join(tmpdir(), 'opal-phantom-'));
+const tmp = (): string => tempDir('opal-phantom-');
 
 function parseFile(path: string): dicomParser.DataSet {
   return dicomParser.parseDicom(readFileSync(path));
