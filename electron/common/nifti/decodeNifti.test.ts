@@ -115,7 +115,7 @@ describe('decodeNifti geometry (hand-computed affines, RAS -> LPS)', () => {
       buildNifti({ dim: dims234, datatype: 4, bitpix: 16, qformCode: 1, qoffset: [1, 2, 3], sformCode: 2, srow: [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0], data: int16Bytes(ramp(24)) }),
     );
     expectVec(vol.originMm, [0, 0, 0]);
-    expect((vol.meta.warnings as string[]).join(' ')).toMatch(/sform and qform .* disagree/);
+    expect((vol.meta.warnings as { message: string }[]).map((w) => w.message).join(' ')).toMatch(/sform and qform .* disagree/);
   });
 
   it('falls back to pixdim alone (RAS axes) when both codes are 0, with a warning', () => {
@@ -123,7 +123,7 @@ describe('decodeNifti geometry (hand-computed affines, RAS -> LPS)', () => {
     expectVec(vol.spacingMm, [1.5, 1.5, 5]);
     expectVec(vol.direction, [-1, 0, 0, 0, -1, 0, 0, 0, 1]);
     expect(vol.meta.niftiXform).toBe('pixdim');
-    expect((vol.meta.warnings as string[]).join(' ')).toMatch(/no orientation/);
+    expect((vol.meta.warnings as { message: string }[]).map((w) => w.message).join(' ')).toMatch(/no orientation/);
   });
 
   it('keeps a sheared affine exactly and warns about it', () => {
@@ -132,7 +132,8 @@ describe('decodeNifti geometry (hand-computed affines, RAS -> LPS)', () => {
       buildNifti({ dim: dims234, datatype: 4, bitpix: 16, sformCode: 1, srow: [1, 0, 0, 0, 0, 1, 1, 0, 0, 0, 2, 0], data: int16Bytes(ramp(24)) }),
     );
     expectVec(voxelToPatient(vol, 0, 0, 3), [0, -3, 6]);
-    expect((vol.meta.warnings as string[]).join(' ')).toMatch(/sheared/);
+    expect((vol.meta.warnings as { message: string }[]).map((w) => w.message).join(' ')).toMatch(/sheared/);
+    expect(vol.meta.warnings).toMatchObject([{ code: 'E_GANTRY_TILT' }]);
   });
 
   it('reads a big-endian file the same as a little-endian one', () => {

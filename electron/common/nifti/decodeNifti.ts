@@ -1,5 +1,5 @@
 import { gunzipSync } from 'fflate';
-import { OpalError } from '../errors/index.ts';
+import { OpalError, type ErrorCode } from '../errors/index.ts';
 import type { Vec3, Volume, VoxelArray } from '../volume/index.ts';
 import { affineToGeometry, flipXY, qformToAffine, type Affine3x4 } from './niftiAffine.ts';
 import {
@@ -13,6 +13,12 @@ import {
 
 /** Above this |cos| between two voxel axes the affine counts as sheared (float32 noise is ~1e-7). */
 const SHEAR_TOLERANCE = 1e-3;
+
+/** Something about a NIfTI file the user should know; reading went on (same shape as DICOM's VolumeWarning). */
+export interface NiftiWarning {
+  code: ErrorCode;
+  message: string;
+}
 
 /** Which of NIfTI's three ways to place voxels in space was used (nifti1.h "methods" 1-3). */
 export type NiftiXformSource = 'sform' | 'qform' | 'pixdim';
@@ -41,7 +47,7 @@ function readCString(bytes: Uint8Array, offset: number, length: number): string 
  * Geometry: the sform is used when sform_code > 0, else the qform when qform_code > 0, else the
  * voxel sizes alone (NIfTI-1 methods 3, 2, 1). NIfTI's RAS world becomes OPAL's LPS here, once, by
  * negating the x and y rows of the affine. A sheared affine is kept exactly (voxelToPatient gives
- * the file's world coordinates) and reported in `meta.warnings`.
+ * the file's world coordinates) and reported in `meta.warnings` ({code, message}[]).
  *
  * Voxels: uint8 stays Uint8Array (masks), int16/int8 become Int16Array, uint16 Uint16Array, and
  * float data Float32Array; scl_slope/scl_inter are applied, giving Int16Array when the scaled
@@ -106,7 +112,7 @@ export function decodeNifti(input: Uint8Array): Volume {
     throw bad(`the file is truncated: ${dims.join('x')} ${NIFTI_DATATYPE_NAMES[datatype]} voxels need ${need} bytes, it has ${bytes.length}`);
   }
 
-  const warnings: string[] = [];
+  const warnings: NiftiWarning[] = [];
   const pixdim: number[] = [];
   for (let i = 0; i < 8; i++) pixdim.push(f32(H.pixdim + 4 * i));
   const voxelSize = [pixdim[1], pixdim[2], pixdim[3]].map((p, a) => (a < ndim && Number.isFinite(p) && p !== 0 ? Math.abs(p) : 1)) as Vec3;
@@ -130,7 +136,7 @@ export function decodeNifti(input: Uint8Array): Volume {
     if (qformCode > 0) {
       const q = qform();
       const diff = Math.max(...q.map((x, n) => Math.abs(x - ras[n])));
-      if (diff > 1e-3) warnings.push(`The sform and qform of this NIfTI file disagree (by up to ${diff.toFixed(3)} mm); the sform was used.`);
+      if (diff > 1e-3) warnings.push({ code: 'E_INCONSISTENT_GEOMETRY', message: `The sform and qform of this NIfTI file disagree (by up to ${diff.toFixed(3)} mm); the sform was used.` });
     }
   } else if (qformCode > 0) {
     ras = qform();
@@ -139,13 +145,16 @@ export function decodeNifti(input: Uint8Array): Volume {
     // Method 1 (Analyze compatibility): voxel sizes only, no orientation.
     ras = [voxelSize[0], 0, 0, 0, 0, voxelSize[1], 0, 0, 0, 0, voxelSize[2], 0];
     xformSource = 'pixdim';
-    warnings.push('This NIfTI file has no orientation (qform_code = sform_code = 0); RAS axes were assumed.');
+    warnings.push({ code: 'E_INCONSISTENT_GEOMETRY', message: 'This NIfTI file has no orientation (qform_code = sform_code = 0); RAS axes were assumed.' });
   }
   const geometry = affineToGeometry(flipXY(ras));
   if (!geometry) throw bad(`the ${xformSource} affine is degenerate (a voxel axis has zero or invalid length)`);
   if (geometry.shear > SHEAR_TOLERANCE) {
     const deg = 90 - (Math.acos(Math.min(1, geometry.shear)) * 180) / Math.PI;
-    warnings.push(`The ${xformSource} affine is sheared (voxel axes ${deg.toFixed(2)}° from perpendicular, e.g. gantry tilt); positions follow the file exactly, but 3-D views assume perpendicular axes.`);
+    warnings.push({
+      code: 'E_GANTRY_TILT',
+      message: `The ${xformSource} affine is sheared (voxel axes ${deg.toFixed(2)}° from perpendicular, e.g. gantry tilt); positions follow the file exactly, but 3-D views assume perpendicular axes.`,
+    });
   }
 
   const slopeRaw = f32(H.sclSlope);
