@@ -90,7 +90,7 @@ export const PHANTOM_CONSOLIDATION_HU: [number, number] = [-100, 50];
 const HU_MIN = -1024;
 const HU_MAX = 3071;
 
-// ---- Anatomy (mm, LPS). Sizes of an adult chest; lungs total about 4.5 L. ----
+// ---- Anatomy (mm, LPS). Sizes of an adult chest; lungs total about 4 L (3965 mL at 512x512x300). ----
 const BODY = { cy: 5, a: 165, b: 120, fatMm: 12 };
 /** Inner boundary of the chest wall: lungs stay inside it, ribs lie just outside it. */
 const CAVITY = { cy: 5, a: 140, b: 98 };
