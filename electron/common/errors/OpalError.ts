@@ -6,6 +6,7 @@ export const ErrorCodes = {
   E_NOT_DICOM: 'Not a DICOM file',
   E_TRUNCATED: 'The file ends before its data does',
   E_NO_PIXEL_DATA: 'DICOM object without image pixels',
+  E_BAD_PIXEL_MODULE: 'The image description (rows, columns, bits) in the file is invalid',
   E_UNSUPPORTED_TS: 'Unsupported transfer syntax',
   E_DECODE_FAILED: 'The compressed image could not be decoded',
   E_NOT_CT: 'Not a CT image',
