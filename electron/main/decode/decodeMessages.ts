@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { ErrorCodes, type ErrorCode } from '../../common/errors/index.ts';
+import { ErrorCodes, type ErrorCode, type OpalErrorJson } from '../../common/errors/index.ts';
+import type { DecodedFrame } from '../../common/dicom/pixels/frames.ts';
 
 /** Messages between DecodePool and decodeWorker (a thread boundary: validated on arrival). */
 
@@ -37,4 +38,5 @@ export const decodeResponseSchema = z.discriminatedUnion('ok', [
     error: z.object({ code: errorCode, message: z.string(), detail: z.string().optional() }),
   }),
 ]);
-export type DecodeResponse = z.infer<typeof decodeResponseSchema>;
+/** What the worker sends; decodeResponseSchema checks it on arrival. */
+export type DecodeResponse = { id: number; ok: true; frame: DecodedFrame } | { id: number; ok: false; error: OpalErrorJson };
