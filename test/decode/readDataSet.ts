@@ -16,13 +16,21 @@ export function readDataSet(path: string): { dataSet: DataSet; transferSyntaxUid
     out.set(inflated, position);
     return out;
   };
-  let dataSet: DataSet;
   try {
-    dataSet = dicomParser.parseDicom(bytes, { inflater } as unknown as dicomParser.ParseDicomOptions);
+    const dataSet = dicomParser.parseDicom(bytes, { inflater } as unknown as dicomParser.ParseDicomOptions);
+    return { dataSet, transferSyntaxUid: (dataSet.string('x00020010') ?? '').trim() };
   } catch (e) {
+    // The partial data set lacks the file meta group; read the transfer syntax from it separately.
     const partial = (e as { dataSet?: DataSet }).dataSet;
     if (!partial) throw e;
-    dataSet = partial;
+    return { dataSet: partial, transferSyntaxUid: (dicomParser.readPart10Header(bytes).string('x00020010') ?? '').trim() };
   }
-  return { dataSet, transferSyntaxUid: (dataSet.string('x00020010') ?? '').trim() };
+}
+
+/** Number of positions where two sample arrays differ (vitest's deep equality is slow on 262,144 samples). */
+export function countDifferences(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) return Math.max(a.length, b.length);
+  let n = 0;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) n++;
+  return n;
 }

@@ -4,7 +4,7 @@ import { sharedData, skipNote } from '../fixtures/sharedData.ts';
 import { extractFrames } from '../../electron/common/dicom/pixels/extractFrames.ts';
 import type { DecodedFrame, StoredPixels } from '../../electron/common/dicom/pixels/frames.ts';
 import { decodeFrame } from '../../electron/main/decode/decodeFrame.ts';
-import { readDataSet } from './readDataSet.ts';
+import { countDifferences, readDataSet } from './readDataSet.ts';
 
 const dir = sharedData('dicom', 'transfer-syntaxes');
 const suite = dir ? describe : describe.skip;
@@ -58,7 +58,8 @@ suite(title, () => {
       expect(d.frames).toHaveLength(1);
       expect(d.frames[0].lossy).toBe(false);
       expect(d.frames[0].pixels).toBeInstanceOf(Int16Array);
-      expect(d.frames[0].pixels).toEqual(r.frames[0].pixels);
+      expect(d.frames[0].pixels.length).toBe(512 * 512);
+      expect(countDifferences(d.frames[0].pixels, r.frames[0].pixels)).toBe(0);
     });
   }
 
@@ -106,11 +107,12 @@ suite(title, () => {
       expect([f.rows, f.columns]).toEqual([512, 512]);
       expect(f.pixels).toBeInstanceOf(Uint16Array);
       // 12-bit unsigned stored values, and a real image (not a constant frame).
-      const max = Math.max(...Array.from(f.pixels));
+      let max = 0;
+      for (const v of f.pixels) max = Math.max(max, v);
       expect(max).toBeLessThan(4096);
       expect(new Set(f.pixels.subarray(0, 512 * 256)).size).toBeGreaterThan(100);
     }
-    expect(d.frames[0].pixels).not.toEqual(d.frames[1].pixels);
+    expect(countDifferences(d.frames[0].pixels, d.frames[1].pixels)).toBeGreaterThan(1000);
   });
 
   it('decodes the multi-fragment NEMA J2K files CT1_J2KR and CT2_J2KR', async () => {
