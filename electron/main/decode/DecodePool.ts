@@ -124,7 +124,7 @@ export class DecodePool {
       this.replace(slot, new OpalError('E_DECODE_FAILED', `${transferSyntaxName(task.frame.transferSyntaxUid)} frame took longer than ${this.frameTimeoutMs} ms to decode; abandoned`));
     }, this.frameTimeoutMs);
     // Copy so the transfer detaches only our copy, never the caller's file buffer.
-    const data = task.frame.data.slice();
+    const data = new Uint8Array(task.frame.data);
     const request: DecodeRequest = { id: task.id, frame: { ...task.frame, data } };
     slot.worker.postMessage(request, [data.buffer]);
   }

@@ -16,7 +16,9 @@ export async function encodeFrameJ2k(frame: FrameToEncode): Promise<Uint8Array> 
     encoder.getDecodedBuffer(info).set(bytes);
     encoder.setQuality(true, 0);
     encoder.encode();
-    return encoder.getEncodedBuffer().slice();
+    const out = encoder.getEncodedBuffer();
+    // A view of the WASM heap (a Uint8ClampedArray in some builds): copy it into a plain Uint8Array.
+    return new Uint8Array(out.buffer, out.byteOffset, out.byteLength).slice();
   } finally {
     encoder.delete();
   }

@@ -25,7 +25,9 @@ export async function encodeFrameJpegLs(frame: FrameToEncode, options: JpegLsOpt
     // Colour samples are interleaved by pixel (CharLS interleave mode 2 = sample).
     if (info.componentCount > 1) encoder.setInterleaveMode(2);
     encoder.encode();
-    return encoder.getEncodedBuffer().slice();
+    const out = encoder.getEncodedBuffer();
+    // A view of the WASM heap (a Uint8ClampedArray in some builds): copy it into a plain Uint8Array.
+    return new Uint8Array(out.buffer, out.byteOffset, out.byteLength).slice();
   } finally {
     encoder.delete();
   }
