@@ -54,6 +54,8 @@ interface Spec {
   /** Declared Pixel Data length when it differs from the bytes present (truncated files). */
   fragments?: Uint8Array[];
   bot?: number[];
+  /** Extended Offset Table (7FE0,0001), written as OB: dicom-parser 1.8 does not know the VR OV. */
+  extendedOffsets?: number[];
   cutTo?: number;
 }
 
@@ -74,6 +76,11 @@ function buildFile(spec: Spec): Uint8Array {
     { tag: [0x0028, 0x0102], vr: 'US', value: us((spec.bitsStored ?? 16) - 1, be) },
     { tag: [0x0028, 0x0103], vr: 'US', value: us(spec.pixelRepresentation ?? 1, be) },
   );
+  if (spec.extendedOffsets) {
+    const eot = new Uint8Array(spec.extendedOffsets.length * 8);
+    spec.extendedOffsets.forEach((o, i) => new DataView(eot.buffer).setUint32(i * 8, o, true));
+    els.push({ tag: [0x7fe0, 0x0001], vr: 'OB', value: eot });
+  }
   let body = encodeElements(els, be);
   if (spec.native) body = body.concat(encodeElements([{ tag: [0x7fe0, 0x0010], vr: 'OW', value: spec.native }], be));
   if (spec.fragments) {
@@ -151,6 +158,13 @@ describe('extractFrames: encapsulated syntaxes', () => {
     const ds = parse(buildFile({ ts, frames: '2', fragments: [soi(1), cont(2), soi(3)], bot: [0, 26] }));
     const frames = extractFrames(ds, ts);
     expect(frames.map((f) => [...f.data])).toEqual([[...soi(1), ...cont(2)], [...soi(3)]]);
+  });
+
+  it('takes each frame’s fragment from the Extended Offset Table', () => {
+    // Items are 14 bytes (8 + 6): fragments start at 0, 14, 28. Without the table the three codestream
+    // starts would not match Number of Frames 2.
+    const ds = parse(buildFile({ ts, frames: '2', fragments: [soi(1), soi(2), soi(3)], extendedOffsets: [0, 28] }));
+    expect(extractFrames(ds, ts).map((f) => f.data[4])).toEqual([1, 3]);
   });
 
   it('takes one fragment per frame when the counts agree and there is no offset table', () => {
