@@ -12,6 +12,7 @@ import { decodeFrame } from '../../main/decode/decodeFrame.ts';
 import { DecodePool } from '../../main/decode/DecodePool.ts';
 import { encodeFrameJpegLs } from '../../main/decode/encodeFrameJpegLs.ts';
 import { encodeFrameJ2k } from '../../main/decode/encodeFrameJ2k.ts';
+import { encodeFrameHtj2k } from '../../main/decode/encodeFrameHtj2k.ts';
 
 /** The transfer-syntax copies of one CT image in ../shared/data (see its README), one per codec family. */
 const families: [string, string][] = [
@@ -104,10 +105,12 @@ export const decodeBench: BenchSection = {
     }
     const jls = await encodeFrameJpegLs({ pixels: source, rows: 512, columns: 512 });
     const j2k = await encodeFrameJ2k({ pixels: source, rows: 512, columns: 512 });
+    const htj2k = await encodeFrameHtj2k({ pixels: source, rows: 512, columns: 512 });
     if (!dir) {
       inputs.push(['JPEG-LS lossless (CharLS), encoded here', { ...frameFields, transferSyntaxUid: TransferSyntax.JPEGLSLossless, data: jls }]);
       inputs.push(['JPEG 2000 lossless (OpenJPEG), encoded here', { ...frameFields, transferSyntaxUid: TransferSyntax.JPEG2000Lossless, data: j2k }]);
     }
+    inputs.push(['HTJ2K lossless CT (OpenJPH), encoded here', { ...frameFields, transferSyntaxUid: TransferSyntax.HTJ2KLossless, data: htj2k }]);
 
     // Baseline 1: memcpy of one decoded frame's bytes.
     const frameBytes = 512 * 512 * 2;
@@ -146,13 +149,14 @@ export const decodeBench: BenchSection = {
       }
 
       // A JPEG-LS copy of a whole series through the pool, the way a compressed study loads.
-      ctx.log(`${seriesSlices}-slice JPEG-LS series through the pool…`);
+      ctx.log('whole series through the pool…');
       const jlsFrame: EncodedFrame = { ...frameFields, transferSyntaxUid: TransferSyntax.JPEGLSLossless, data: jls };
       const j2kFrame: EncodedFrame = { ...frameFields, transferSyntaxUid: TransferSyntax.JPEG2000Lossless, data: j2k };
       // JPEG 2000 decodes ~10x slower than JPEG-LS: a fifth of the slices keeps the run short.
       const series: [string, EncodedFrame, number][] = [
         [`${seriesSlices} x 512² JPEG-LS series, pool`, jlsFrame, seriesSlices],
         [`${seriesSlices / 5} x 512² JPEG 2000 series, pool`, j2kFrame, seriesSlices / 5],
+        [`${seriesSlices} x 512² HTJ2K series, pool`, { ...frameFields, transferSyntaxUid: TransferSyntax.HTJ2KLossless, data: htj2k }, seriesSlices],
       ];
       for (const [label, frame, slices] of series) {
         const t0 = performance.now();

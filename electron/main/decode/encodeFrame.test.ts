@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { TransferSyntax, type EncodedFrame } from '../../common/dicom/pixels/frames.ts';
 import { decodeFrame } from './decodeFrame.ts';
 import { encodeFrameJ2k } from './encodeFrameJ2k.ts';
+import { encodeFrameHtj2k } from './encodeFrameHtj2k.ts';
 import { encodeFrameJpegLs } from './encodeFrameJpegLs.ts';
 
 /** A CT-like slice: air outside a disc of soft tissue with a gradient, values -1024..~1000. */
@@ -43,6 +44,15 @@ describe('frame encoders', () => {
     expect([...data.subarray(0, 4)]).toEqual([0xff, 0x4f, 0xff, 0x51]); // SOC, SIZ
     const d = await decodeFrame(frameOf(TransferSyntax.JPEG2000Lossless, data, 64, 80));
     expect(differences(d.pixels, pixels)).toBe(0);
+  });
+
+  it('encodes lossless HTJ2K of signed 16-bit CT values: decoding gives back every stored value', async () => {
+    const data = await encodeFrameHtj2k({ pixels, rows: 64, columns: 80 });
+    expect([...data.subarray(0, 4)]).toEqual([0xff, 0x4f, 0xff, 0x51]);
+    const d = await decodeFrame(frameOf(TransferSyntax.HTJ2KLossless, data, 64, 80));
+    expect(d.pixels).toBeInstanceOf(Int16Array);
+    expect(differences(d.pixels, pixels)).toBe(0);
+    expect(d.lossy).toBe(false);
   });
 
   it('refuses a pixel count that does not match the frame size with E_BAD_ARGUMENT', async () => {

@@ -15,6 +15,8 @@ export interface FrameInfo {
   bitsPerSample: number;
   componentCount: number;
   isSigned?: boolean;
+  /** HTJ2K: whether the codestream uses the multi-component (colour) transform. */
+  isUsingColorTransform?: boolean;
 }
 
 /** The common shape of the embind decoder classes: copy in, decode, read a view of the WASM heap. */
@@ -43,6 +45,7 @@ export interface OpenJpegModule {
 }
 export interface OpenJphModule {
   HTJ2KDecoder: new () => WasmDecoder & { getIsReversible(): boolean };
+  HTJ2KEncoder?: new () => WasmEncoder & { setQuality(lossless: boolean, quantizationStep: number): void };
 }
 export interface LibJpegTurboModule {
   JPEGDecoder: new () => WasmDecoder;
