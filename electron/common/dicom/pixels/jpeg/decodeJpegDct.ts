@@ -463,9 +463,30 @@ function reconstruct(c: Component, qt: Int32Array, precision: number, width: num
   for (let by = 0; by < c.blocksPerColumn; by++) {
     for (let bx = 0; bx < c.blocksPerLine; bx++) {
       const o = (by * c.blocksPerLine + bx) * 64;
-      for (let i = 0; i < 64; i++) f[i] = c.coefficients[o + i] * qt[i];
-      // Rows: tmp[v*8 + x] = Σu C(u) F(v,u) cos(...)
+      let acZero = true;
+      for (let i = 0; i < 64; i++) {
+        f[i] = c.coefficients[o + i] * qt[i];
+        if (i > 0 && f[i] !== 0) acZero = false;
+      }
+      if (acZero) {
+        // Flat block (common in air and soft tissue): every sample is DC/8.
+        const value = Math.round(f[0] / 8) + shift;
+        const clamped = value < 0 ? 0 : value > max ? max : value;
+        for (let y = 0; y < 8 && by * 8 + y < height; y++) {
+          const row = (by * 8 + y) * width;
+          for (let x = 0; x < 8 && bx * 8 + x < width; x++) out[row + bx * 8 + x] = clamped;
+        }
+        continue;
+      }
+      // Rows: tmp[v*8 + x] = Σu C(u) F(v,u) cos(...); a row with no AC terms is constant.
       for (let v = 0; v < 8; v++) {
+        let rowAcZero = true;
+        for (let u = 1; u < 8; u++) if (f[v * 8 + u] !== 0) rowAcZero = false;
+        if (rowAcZero) {
+          const dc = cosTable[0] * f[v * 8];
+          for (let x = 0; x < 8; x++) tmp[v * 8 + x] = dc;
+          continue;
+        }
         for (let x = 0; x < 8; x++) {
           let sum = 0;
           for (let u = 0; u < 8; u++) sum += cosTable[x * 8 + u] * f[v * 8 + u];
