@@ -146,6 +146,26 @@ suite(title, () => {
     expect([d.frames[0].columns, d.frames[0].rows, d.frames[0].pixels.length]).toEqual([800, 600, 480000]);
   });
 
+  it('refuses a cut-short frame of every JPEG and JPEG 2000 family with E_DECODE_FAILED, without decoding garbage', async () => {
+    const names = [
+      'CTImage.dcm_JPEGProcess1TransferSyntax_1.2.840.10008.1.2.4.50.dcm',
+      'CTImage.dcm_JPEGProcess2_4TransferSyntax_1.2.840.10008.1.2.4.51.dcm',
+      'CTImage.dcm_JPEGProcess14TransferSyntax_1.2.840.10008.1.2.4.57.dcm',
+      'CTImage.dcm_JPEGLSLosslessTransferSyntax_1.2.840.10008.1.2.4.80.dcm',
+      'CTImage.dcm_JPEG2000LosslessOnlyTransferSyntax_1.2.840.10008.1.2.4.90.dcm',
+      'HTJ2K_08_RGB.dcm',
+    ];
+    for (const name of names) {
+      const { dataSet, transferSyntaxUid } = readDataSet(join(dir as string, name));
+      const [frame] = extractFrames(dataSet, transferSyntaxUid);
+      const cut = { ...frame, data: frame.data.subarray(0, Math.floor(frame.data.length * 0.9)) };
+      const t0 = performance.now();
+      await expect(decodeFrame(cut)).rejects.toMatchObject({ code: 'E_DECODE_FAILED', message: expect.stringMatching(/truncated/) });
+      // CharLS alone takes up to a minute to notice; the end-marker check answers at once.
+      expect(performance.now() - t0).toBeLessThan(2000);
+    }
+  });
+
   it('refuses the SR without Pixel Data with E_NO_PIXEL_DATA', async () => {
     await expect(decodeFile('no-pixel-data.dcm')).rejects.toMatchObject({ code: 'E_NO_PIXEL_DATA' });
   });

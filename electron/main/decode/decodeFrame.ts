@@ -18,6 +18,7 @@ const T = TransferSyntax;
 export const decodeFrame: FrameDecoder = async (frame) => {
   const uid = frame.transferSyntaxUid;
   if (isNativeTransferSyntax(uid)) return decodeNativeFrame(frame);
+  if (jpegFamily.has(uid) || j2kFamily.has(uid)) requireEndOfImage(frame);
   switch (uid) {
     case T.RLELossless:
       return decodeRleFrame(frame);
@@ -43,6 +44,35 @@ export const decodeFrame: FrameDecoder = async (frame) => {
       throw new OpalError('E_UNSUPPORTED_TS', `Unsupported transfer syntax ${uid}: OPAL cannot decode its pixels`);
   }
 };
+
+const jpegFamily: ReadonlySet<string> = new Set([
+  T.JPEGBaseline8Bit,
+  T.JPEGExtended12Bit,
+  T.JPEGExtended35Retired,
+  T.JPEGSpectralSelectionRetired,
+  T.JPEGLossless,
+  T.JPEGLosslessSV1,
+  T.JPEGLSLossless,
+  T.JPEGLSNearLossless,
+]);
+
+const j2kFamily: ReadonlySet<string> = new Set([T.JPEG2000Lossless, T.JPEG2000, T.HTJ2KLossless, T.HTJ2KLosslessRPCL, T.HTJ2K]);
+
+/**
+ * A JPEG or JPEG-LS codestream ends with EOI (FFD9), a JPEG 2000 / HTJ2K one with EOC (also FFD9).
+ * Coded data never holds FFD9 (T.81 B.1.1.5 and T.87 A.1: FF is followed by a stuffed 00 or a byte
+ * below 0x80; T.800 A.1: no marker code FF90..FFFF inside packets), so its absence near the end means
+ * the frame was cut short. Checked before decoding because the codecs either decode a cut frame
+ * silently (jpeg-lossless-decoder-js and OpenJPH return a partly empty image) or take up to a minute
+ * to fail (CharLS). Up to 64 trailing bytes after the marker (fragment padding) are tolerated.
+ */
+function requireEndOfImage(frame: EncodedFrame): void {
+  const d = frame.data;
+  for (let i = d.length - 2; i >= Math.max(0, d.length - 66); i--) {
+    if (d[i] === 0xff && d[i + 1] === 0xd9) return;
+  }
+  throw new OpalError('E_DECODE_FAILED', `${transferSyntaxName(frame.transferSyntaxUid)} frame is truncated: its codestream has no end marker (FFD9)`);
+}
 
 /**
  * JPEG DCT processes. 8-bit codestreams go to libjpeg-turbo (baseline, extended and progressive);

@@ -36,6 +36,12 @@ describe('decodeJpegDct', () => {
     expect([px[0], px[8]]).toEqual([2049, 2051]); // (8 + 16) / 8 + 2048
   });
 
+  it('fails with E_DECODE_FAILED when the codestream ends inside the scan', () => {
+    const data = twoBlockJpeg(false);
+    const cut = data.subarray(0, data.length - 3); // drops the last scan byte and EOI
+    expect(() => decodeJpegDct(cut)).toThrow(expect.objectContaining({ code: 'E_DECODE_FAILED', message: expect.stringMatching(/truncated/) }));
+  });
+
   it('fails with E_DECODE_FAILED when a promised restart marker is missing', () => {
     const data = twoBlockJpeg(true);
     const noRst = new Uint8Array([...data.subarray(0, data.length - 5), 0xa0, 0xff, 0xd9]);

@@ -103,6 +103,8 @@ class BitReader {
   private bits = 0;
   /** Set once the entropy data ran into a marker: further bits read as zeros (T.81 F.2.2.5 note). */
   hitMarker = false;
+  /** Set when the entropy data ran past the end of the codestream: a truncated frame. */
+  ranOut = false;
   constructor(
     private readonly data: Uint8Array,
     public pos: number,
@@ -121,7 +123,10 @@ class BitReader {
             byte = 0;
           }
         } else this.pos++;
-      } else this.hitMarker = true;
+      } else {
+        if (!this.hitMarker) this.ranOut = true;
+        this.hitMarker = true;
+      }
       this.buf = ((this.buf << 8) | byte) >>> 0;
       this.bits += 8;
     }
@@ -302,6 +307,7 @@ export function decodeJpegDct(data: Uint8Array): JpegDctImage {
         if (ss > 63 || se > 63 || ss > se) fail(`invalid spectral selection ${ss}..${se}`);
         const reader = new BitReader(data, end);
         decodeScan(reader, frame.component, frame.progressive, { dc: dcTables[td], ac: acTables[ta], ss, se, ah, al, restartInterval });
+        if (reader.ranOut) fail('the codestream ends inside a scan (truncated frame)');
         p = reader.pos;
         continue;
       }
