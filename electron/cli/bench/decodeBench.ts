@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inflateRawSync } from 'node:zlib';
@@ -176,6 +176,7 @@ export const decodeBench: BenchSection = {
         dir ? `input: ../shared/data/dicom/transfer-syntaxes (one 512x512 CT image in each syntax; HTJ2K is a 640x480 RGB sample)` : 'input: synthetic 512x512 slice (../shared/data absent)',
         `pool: ${pool.size} worker threads (min(availableParallelism ${availableParallelism()}, 4)); ${poolFrames} frames per pool row after a warm-up; uncompressed frames bypass the pool`,
         `uncompressed read ${uncompressedMbS.toFixed(0)} MB/s vs memcpy ${memcpyMbS.toFixed(0)} MB/s in this run; peak RSS ${rssMb.toFixed(0)} MB`,
+        `1-minute load average at the end: ${loadavg()[0].toFixed(1)} on ${availableParallelism()} cores (timings scale with it)`,
       ],
     };
   },
