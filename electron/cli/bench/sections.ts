@@ -1,5 +1,5 @@
 import type { BenchSection } from './BenchSection.ts';
-import { phantomNiftiBench } from './phantomNiftiBench.ts';
+import { decodeBench } from './decodeBench.ts';
 
 /** Every benchmark section, in pipeline order. Each issue adds its stage here. */
-export const benchSections: BenchSection[] = [phantomNiftiBench];
+export const benchSections: BenchSection[] = [decodeBench];

@@ -7,6 +7,7 @@ export const ErrorCodes = {
   E_NONSTANDARD_FILE: 'The file departs from the DICOM file format but could be read',
   E_TRUNCATED: 'The file ends before its data does',
   E_NO_PIXEL_DATA: 'DICOM object without image pixels',
+  E_BAD_PIXEL_MODULE: 'The image description (rows, columns, bits) in the file is invalid',
   E_UNSUPPORTED_TS: 'Unsupported transfer syntax',
   E_DECODE_FAILED: 'The compressed image could not be decoded',
   E_NOT_CT: 'Not a CT image',
