@@ -31,8 +31,21 @@ export async function decodeFileFrames(parsed: ParsedDicom, headers: FrameHeader
     }
     const start = px.dataOffset + h.frameIndex * n * bytesPer;
     if (start + n * bytesPer > bytes.length) throw new OpalError('E_TRUNCATED', 'Pixel data ends before this frame does.', h.source);
-    const view = new DataView(bytes.buffer, bytes.byteOffset + start, n * bytesPer);
     const le = ts !== TransferSyntax.ExplicitVRBigEndian;
+    if (le && bytesPer === 2) {
+      // Copy into an aligned buffer and view it as 16-bit (the host is little endian).
+      const copy = bytes.slice(start, start + n * 2);
+      const words = h.pixelRepresentation === 1 ? new Int16Array(copy.buffer) : new Uint16Array(copy.buffer);
+      if (h.bitsStored < 16) {
+        // Sign-extend from BitsStored in 32-bit arithmetic (PS3.5 8.1.1).
+        const shift32 = 32 - h.bitsStored;
+        const mask = (1 << h.bitsStored) - 1;
+        if (words instanceof Int16Array) for (let i = 0; i < n; i++) words[i] = (words[i] << shift32) >> shift32;
+        else for (let i = 0; i < n; i++) words[i] &= mask;
+      }
+      return words;
+    }
+    const view = new DataView(bytes.buffer, bytes.byteOffset + start, n * bytesPer);
     const signed = h.pixelRepresentation === 1;
     const shift = 32 - h.bitsStored;
     let out: StoredPixels;

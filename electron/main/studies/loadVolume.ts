@@ -4,6 +4,7 @@ import { parseDicomBytes } from '../../common/dicom/parseDicomBytes.ts';
 import { VolumeBuilder, volumeMetaFromFrames, type VolumeWarning } from '../../common/dicom/series.ts';
 import type { FrameHeader } from '../../common/dicom/readFrameHeaders.ts';
 import type { Volume } from '../../common/volume/index.ts';
+import { readNiftiFile } from '../nifti/index.ts';
 import { decodeFileFrames } from './decodeFileFrames.ts';
 import { readWholeFile } from './readDicomHeader.ts';
 import { scanPath, type ScanProgress, type ScannedSeries, type ScanResult, type SeriesSummary } from './scan.ts';
@@ -140,8 +141,23 @@ export async function loadVolumeFromPath(path: string, options: LoadOptions = {}
 }
 
 async function loadNifti(path: string): Promise<LoadedVolume> {
-  await stat(path).catch(() => {
-    throw new OpalError('E_NOT_FOUND', `Nothing at ${path}.`, path);
-  });
-  throw new OpalError('E_BAD_NIFTI', 'NIfTI reading is not available in this build yet.', path);
+  const volume = await readNiftiFile(path);
+  const [nx, ny, nz] = volume.dims;
+  const series: SeriesSummary = {
+    seriesInstanceUid: volume.meta.seriesInstanceUid ?? '',
+    seriesKey: path,
+    modality: volume.meta.modality,
+    description: volume.meta.seriesDescription,
+    dims: [nx, ny, nz],
+    spacingMm: volume.spacingMm,
+    originMm: volume.originMm,
+    direction: volume.direction,
+    gantryTiltDeg: 0,
+    transferSyntaxUids: [],
+    fileCount: 1,
+    frameCount: nz,
+    loadable: true,
+    warnings: [],
+  };
+  return { volume, warnings: [], series };
 }
