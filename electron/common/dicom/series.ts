@@ -259,6 +259,14 @@ function luminance(p: StoredPixels, n: number, planar: boolean): Float32Array {
   return out;
 }
 
+/** out[off + i] = px[i] * slope + intercept, one monomorphic loop per stored type (hot path). */
+function rescaleInto(out: Int16Array, off: number, px: StoredPixels, n: number, s: number, b: number): void {
+  if (px instanceof Uint16Array) for (let i = 0; i < n; i++) out[off + i] = px[i] * s + b;
+  else if (px instanceof Int16Array) for (let i = 0; i < n; i++) out[off + i] = px[i] * s + b;
+  else if (px instanceof Uint8Array) for (let i = 0; i < n; i++) out[off + i] = px[i] * s + b;
+  else for (let i = 0; i < n; i++) out[off + i] = px[i] * s + b;
+}
+
 /**
  * Fills a Volume slice by slice: stored values x RescaleSlope + RescaleIntercept (PS3.3
  * C.11.1.1.2) into an Int16Array while every slope and intercept is an integer and the values fit
@@ -298,6 +306,15 @@ export class VolumeBuilder {
       const out = this.voxels;
       if (s === 1 && b === 0 && px instanceof Int16Array) {
         out.set(px.subarray(0, n), off);
+        this.filled[k] = true;
+        return;
+      }
+      // When every value BitsStored allows maps into int16, skip the per-voxel range check.
+      const lo = h.pixelRepresentation === 1 ? -(2 ** (h.bitsStored - 1)) : 0;
+      const hi = h.pixelRepresentation === 1 ? 2 ** (h.bitsStored - 1) - 1 : 2 ** h.bitsStored - 1;
+      const ends = [lo * s + b, hi * s + b];
+      if (h.samplesPerPixel === 1 && Math.min(...ends) >= -32768 && Math.max(...ends) <= 32767) {
+        rescaleInto(out, off, pixels, n, s, b);
         this.filled[k] = true;
         return;
       }
