@@ -271,7 +271,7 @@ function rescaleInto(out: Int16Array, off: number, px: StoredPixels, n: number, 
  * Fills a Volume slice by slice: stored values x RescaleSlope + RescaleIntercept (PS3.3
  * C.11.1.1.2) into an Int16Array while every slope and intercept is an integer and the values fit
  * int16, else a Float32Array (switched to on the first value that needs it, so memory stays at
- * one volume plus one slice). Colour frames become luminance (Float32).
+ * one volume plus one slice). Colour frames (decoded frames are interleaved RGB) become luminance (Float32).
  */
 export class VolumeBuilder {
   private voxels: Int16Array | Float32Array;
@@ -297,7 +297,7 @@ export class VolumeBuilder {
   setSlice(k: number, pixels: StoredPixels): void {
     const h = this.headers[k];
     const n = this.sliceSize;
-    const px: ArrayLike<number> = h.samplesPerPixel === 3 ? luminance(pixels, n, h.planarConfiguration === 1) : pixels;
+    const px: ArrayLike<number> = h.samplesPerPixel === 3 ? luminance(pixels, n, false) : pixels;
     if (px.length < n) throw new OpalError('E_TRUNCATED', `A frame has ${px.length} pixels, ${n} expected.`, h.source);
     const s = h.rescaleSlope;
     const b = h.rescaleIntercept;

@@ -8,6 +8,7 @@ export const ErrorCodes = {
   E_TRUNCATED: 'The file ends before its data does',
   E_NO_PIXEL_DATA: 'DICOM object without image pixels',
   E_UNSUPPORTED_TS: 'Unsupported transfer syntax',
+  E_LOSSY_COMPRESSION: 'The image was stored with lossy compression',
   E_DECODE_FAILED: 'The compressed image could not be decoded',
   E_NOT_CT: 'Not a CT image',
   E_MIXED_SERIES: 'Files from different series were mixed',

@@ -1,6 +1,6 @@
 import { OpalError } from '../../common/errors/index.ts';
 import type { ParsedDicom } from '../../common/dicom/parseDicomBytes.ts';
-import { TransferSyntax, type StoredPixels } from '../../common/dicom/pixels/frames.ts';
+import { TransferSyntax, type DecodedFrame, type StoredPixels } from '../../common/dicom/pixels/frames.ts';
 import type { FrameHeader } from '../../common/dicom/readFrameHeaders.ts';
 import { Tag } from '../../common/dicom/tags.ts';
 
@@ -11,11 +11,25 @@ const NATIVE = new Set<string>([
   TransferSyntax.ExplicitVRBigEndian,
 ]);
 
+/** What the loader needs from a decode pool (electron/main/decode's DecodePool has this shape). */
+export interface FrameDecodePool {
+  close(): Promise<void>;
+}
+
 /**
- * Stored values of the requested frames of one parsed file. Native syntaxes only until the codec
- * work (electron/main/decode) is merged; then this delegates to extractFrames + the decode pool.
+ * Stand-in until electron/main/decode (codec work) is in main: this file then becomes
+ * extractFrames + DecodePool with the same exports; nothing else in the loader changes.
  */
-export async function decodeFileFrames(parsed: ParsedDicom, headers: FrameHeader[]): Promise<StoredPixels[]> {
+export function createFrameDecodePool(): FrameDecodePool {
+  return { close: async () => undefined };
+}
+
+/**
+ * Stored values of the requested frames of one parsed file. Uncompressed syntaxes (implicit and
+ * explicit little endian, big endian, deflated) only until the codec work is merged; compressed
+ * ones answer E_UNSUPPORTED_TS naming the syntax.
+ */
+export async function decodeFileFrames(parsed: ParsedDicom, headers: FrameHeader[], _pool: FrameDecodePool): Promise<DecodedFrame[]> {
   const ts = parsed.transferSyntaxUid;
   if (!NATIVE.has(ts)) {
     throw new OpalError('E_UNSUPPORTED_TS', `Transfer syntax ${ts} cannot be decoded in this build.`, headers[0]?.source);
@@ -59,5 +73,5 @@ export async function decodeFileFrames(parsed: ParsedDicom, headers: FrameHeader
       out[i] = v;
     }
     return out;
-  });
+  }).map((pixels, i): DecodedFrame => ({ pixels, rows: headers[i].rows, columns: headers[i].columns, samplesPerPixel: headers[i].samplesPerPixel, lossy: false }));
 }
