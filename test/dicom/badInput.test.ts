@@ -103,6 +103,12 @@ describe('bad input', () => {
     await expect(loadVolumeFromPath(folder([]))).rejects.toMatchObject({ code: 'E_EMPTY_FOLDER' });
   });
 
+  it('stops a scan when its AbortSignal fires (E_CANCELLED)', async () => {
+    const ctl = new AbortController();
+    ctl.abort();
+    await expect(scanPath(folder(axialSeries(3)), { signal: ctl.signal })).rejects.toMatchObject({ code: 'E_CANCELLED' });
+  });
+
   it('answers E_NOT_FOUND for a missing path', async () => {
     await expect(loadVolumeFromPath(join(root, 'nope'))).rejects.toMatchObject({ code: 'E_NOT_FOUND' });
   });

@@ -1,5 +1,5 @@
 import type { BenchSection } from './BenchSection.ts';
-import { decodeBench } from './decodeBench.ts';
+import { loadingBench } from './loadingBench.ts';
 
 /** Every benchmark section, in pipeline order. Each issue adds its stage here. */
-export const benchSections: BenchSection[] = [decodeBench];
+export const benchSections: BenchSection[] = [loadingBench];

@@ -1,13 +1,36 @@
 import type { Command } from 'commander';
 import { OpalError } from '../../common/errors/index.ts';
+import { loadVolumeFromPath } from '../../main/studies/loadVolume.ts';
+import { writeNiftiFile } from '../../main/nifti/index.ts';
 
-// Placeholder until its issue lands: the command exists so that `opal --help` lists it.
+export interface ConvertResult {
+  out: string;
+  seriesInstanceUid: string;
+  dims: [number, number, number];
+  datatype: 'int16' | 'float32' | 'uint8' | 'uint16';
+  warnings: { code: string; message: string }[];
+}
+
+/** Loads a series (or a single DICOM file, or a NIfTI file) and writes it as NIfTI-1 in HU. */
+export async function convertToNifti(path: string, out: string, seriesInstanceUid?: string): Promise<ConvertResult> {
+  if (!/\.nii(\.gz)?$/i.test(out)) throw new OpalError('E_BAD_ARGUMENT', `--out must end in .nii or .nii.gz (got ${out}).`);
+  const { volume, warnings, series } = await loadVolumeFromPath(path, { seriesInstanceUid });
+  await writeNiftiFile(out, volume, { description: `OPAL HU ${series.modality ?? ''} ${series.description ?? ''}`.trim() });
+  const v = volume.voxels;
+  const datatype = v instanceof Int16Array ? 'int16' : v instanceof Float32Array ? 'float32' : v instanceof Uint8Array ? 'uint8' : 'uint16';
+  return { out, seriesInstanceUid: series.seriesInstanceUid, dims: volume.dims, datatype, warnings: warnings.map((w) => ({ code: w.code, message: w.message })) };
+}
+
 export function registerConvertCommand(program: Command): void {
   program
     .command('convert')
-    .description('(not implemented yet)')
-    .allowUnknownOption()
-    .action(() => {
-      throw new OpalError('E_INTERNAL', 'convert is not implemented yet');
+    .description('Write a DICOM series (or one DICOM file) as a NIfTI-1 volume in HU (RAS, sform = qform, int16 unless the data need float)')
+    .argument('<path>', 'DICOM file, folder or DICOMDIR')
+    .requiredOption('--out <file>', 'output file, .nii.gz (or .nii)')
+    .option('--series <uid>', 'SeriesInstanceUID (or seriesKey from opal info) when the path holds several series')
+    .action(async (path: string, opts: { out: string; series?: string }) => {
+      const r = await convertToNifti(path, opts.out, opts.series);
+      for (const w of r.warnings) process.stderr.write(`warning: ${w.code}: ${w.message}\n`);
+      process.stdout.write(`${r.out}: ${r.dims.join('x')} ${r.datatype} HU from series ${r.seriesInstanceUid}\n`);
     });
 }

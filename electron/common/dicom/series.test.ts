@@ -131,7 +131,7 @@ describe('VolumeBuilder', () => {
   });
 
   it('switches to Float32Array when integer values overflow int16', () => {
-    const b = new VolumeBuilder(g, [frame(0, { rescaleIntercept: 0 }), frame(1, { rescaleIntercept: 0 })]);
+    const b = new VolumeBuilder(g, [frame(0, { rescaleIntercept: 0 }), frame(1, { rescaleIntercept: 0, pixelRepresentation: 0 })]);
     b.setSlice(0, new Int16Array(6).fill(-5));
     expect(b.isFloat).toBe(false);
     b.setSlice(1, new Uint16Array(6).fill(60000));

@@ -259,11 +259,19 @@ function luminance(p: StoredPixels, n: number, planar: boolean): Float32Array {
   return out;
 }
 
+/** out[off + i] = px[i] * slope + intercept, one monomorphic loop per stored type (hot path). */
+function rescaleInto(out: Int16Array, off: number, px: StoredPixels, n: number, s: number, b: number): void {
+  if (px instanceof Uint16Array) for (let i = 0; i < n; i++) out[off + i] = px[i] * s + b;
+  else if (px instanceof Int16Array) for (let i = 0; i < n; i++) out[off + i] = px[i] * s + b;
+  else if (px instanceof Uint8Array) for (let i = 0; i < n; i++) out[off + i] = px[i] * s + b;
+  else for (let i = 0; i < n; i++) out[off + i] = px[i] * s + b;
+}
+
 /**
  * Fills a Volume slice by slice: stored values x RescaleSlope + RescaleIntercept (PS3.3
  * C.11.1.1.2) into an Int16Array while every slope and intercept is an integer and the values fit
  * int16, else a Float32Array (switched to on the first value that needs it, so memory stays at
- * one volume plus one slice). Colour frames become luminance (Float32).
+ * one volume plus one slice). Colour frames (decoded frames are interleaved RGB) become luminance (Float32).
  */
 export class VolumeBuilder {
   private voxels: Int16Array | Float32Array;
@@ -289,7 +297,7 @@ export class VolumeBuilder {
   setSlice(k: number, pixels: StoredPixels): void {
     const h = this.headers[k];
     const n = this.sliceSize;
-    const px: ArrayLike<number> = h.samplesPerPixel === 3 ? luminance(pixels, n, h.planarConfiguration === 1) : pixels;
+    const px: ArrayLike<number> = h.samplesPerPixel === 3 ? luminance(pixels, n, false) : pixels;
     if (px.length < n) throw new OpalError('E_TRUNCATED', `A frame has ${px.length} pixels, ${n} expected.`, h.source);
     const s = h.rescaleSlope;
     const b = h.rescaleIntercept;
@@ -298,6 +306,15 @@ export class VolumeBuilder {
       const out = this.voxels;
       if (s === 1 && b === 0 && px instanceof Int16Array) {
         out.set(px.subarray(0, n), off);
+        this.filled[k] = true;
+        return;
+      }
+      // When every value BitsStored allows maps into int16, skip the per-voxel range check.
+      const lo = h.pixelRepresentation === 1 ? -(2 ** (h.bitsStored - 1)) : 0;
+      const hi = h.pixelRepresentation === 1 ? 2 ** (h.bitsStored - 1) - 1 : 2 ** h.bitsStored - 1;
+      const ends = [lo * s + b, hi * s + b];
+      if (h.samplesPerPixel === 1 && Math.min(...ends) >= -32768 && Math.max(...ends) <= 32767) {
+        rescaleInto(out, off, pixels, n, s, b);
         this.filled[k] = true;
         return;
       }

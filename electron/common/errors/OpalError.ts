@@ -9,6 +9,7 @@ export const ErrorCodes = {
   E_NO_PIXEL_DATA: 'DICOM object without image pixels',
   E_BAD_PIXEL_MODULE: 'The image description (rows, columns, bits) in the file is invalid',
   E_UNSUPPORTED_TS: 'Unsupported transfer syntax',
+  E_LOSSY_COMPRESSION: 'The image was stored with lossy compression',
   E_DECODE_FAILED: 'The compressed image could not be decoded',
   E_NOT_CT: 'Not a CT image',
   E_MIXED_SERIES: 'Files from different series were mixed',

@@ -93,7 +93,7 @@ export function formatInfoText(info: InfoJson, root: string): string {
         s.sliceThicknessMm === null ? '' : f2(s.sliceThicknessMm),
         s.gantryTiltDeg ? `${f2(s.gantryTiltDeg)}°` : '',
         String(s.fileCount),
-        s.transferSyntaxUids.join(','),
+        s.transferSyntaxUids.length > 2 ? `${s.transferSyntaxUids.length} syntaxes` : s.transferSyntaxUids.join(','),
         s.description ?? '',
         s.seriesKey,
       ]);

@@ -4,9 +4,16 @@ import { parseDicomBytes } from '../../common/dicom/parseDicomBytes.ts';
 import { VolumeBuilder, volumeMetaFromFrames, type VolumeWarning } from '../../common/dicom/series.ts';
 import type { FrameHeader } from '../../common/dicom/readFrameHeaders.ts';
 import type { Volume } from '../../common/volume/index.ts';
-import { decodeFileFrames } from './decodeFileFrames.ts';
+import { readNiftiFile } from '../nifti/index.ts';
+import { createFrameDecodePool, decodeFileFrames, type FrameDecodePool } from './decodeFileFrames.ts';
 import { readWholeFile } from './readDicomHeader.ts';
-import { scanPath, type ScanProgress, type ScannedSeries, type ScanResult, type SeriesSummary } from './scan.ts';
+import {
+  scanPath,
+  type ScanProgress,
+  type ScannedSeries,
+  type ScanResult,
+  type SeriesSummary,
+} from './scan.ts';
 
 export interface LoadProgress {
   phase: 'scanning' | 'loading';
@@ -19,8 +26,17 @@ export interface LoadOptions {
   seriesInstanceUid?: string;
   onProgress?: (p: LoadProgress) => void;
   signal?: AbortSignal;
-  /** Files read at once while loading (default 8). */
+  /** Files read at once while loading (default 16). */
   concurrency?: number;
+  /** Decode pool for compressed frames; default: one pool shared by every load in this process. */
+  pool?: FrameDecodePool;
+}
+
+let shared: FrameDecodePool | undefined;
+/** One pool per process: its idle workers do not keep the process alive (they are unref'd). */
+function sharedDecodePool(): FrameDecodePool {
+  shared ??= createFrameDecodePool();
+  return shared;
 }
 
 export interface LoadedVolume {
@@ -37,10 +53,21 @@ function isNiftiPath(p: string): boolean {
  * Chooses the series to load: the one asked for, else the CT series with most slices (any
  * modality when there is no CT), with a warning that says so when there was a choice.
  */
-export function pickSeries(scan: ScanResult, wanted?: string): { chosen: ScannedSeries; warnings: VolumeWarning[] } {
+export function pickSeries(
+  scan: ScanResult,
+  wanted?: string,
+): { chosen: ScannedSeries; warnings: VolumeWarning[] } {
   const warnings: VolumeWarning[] = [];
+  if (scan.series.length === 0 && scan.fileCount === 1 && scan.skipped.length === 1) {
+    // One file asked for and it is not a usable image: its own reason is the answer.
+    const only = scan.skipped[0];
+    throw new OpalError(only.code, only.message, only.path);
+  }
   if (scan.series.length === 0) {
-    const why = scan.skipped.length > 0 ? ` ${scan.skipped.length} file(s) were skipped, e.g. ${scan.skipped[0].path}: ${scan.skipped[0].code} ${scan.skipped[0].message}` : '';
+    const why =
+      scan.skipped.length > 0
+        ? ` ${scan.skipped.length} file(s) were skipped, e.g. ${scan.skipped[0].path}: ${scan.skipped[0].code} ${scan.skipped[0].message}`
+        : '';
     throw new OpalError('E_EMPTY_FOLDER', `No DICOM images found in ${scan.root}.${why}`, scan.root);
   }
   if (wanted) {
@@ -49,9 +76,17 @@ export function pickSeries(scan: ScanResult, wanted?: string): { chosen: Scanned
     const byUid = scan.series.filter((s) => s.summary.seriesInstanceUid === wanted);
     if (byUid.length === 1) return { chosen: byUid[0], warnings };
     if (byUid.length > 1) {
-      throw new OpalError('E_INCONSISTENT_GEOMETRY', `Series ${wanted} mixes image geometries and was split into ${byUid.map((s) => s.summary.seriesKey).join(', ')}; choose one of these keys.`, wanted);
+      throw new OpalError(
+        'E_INCONSISTENT_GEOMETRY',
+        `Series ${wanted} mixes image geometries and was split into ${byUid.map((s) => s.summary.seriesKey).join(', ')}; choose one of these keys.`,
+        wanted,
+      );
     }
-    throw new OpalError('E_BAD_ARGUMENT', `No series ${wanted} in ${scan.root}; found: ${scan.series.map((s) => s.summary.seriesKey).join(', ')}.`, wanted);
+    throw new OpalError(
+      'E_BAD_ARGUMENT',
+      `No series ${wanted} in ${scan.root}; found: ${scan.series.map((s) => s.summary.seriesKey).join(', ')}.`,
+      wanted,
+    );
   }
   if (scan.series.length === 1) return { chosen: scan.series[0], warnings };
   const byCount = (a: ScannedSeries, b: ScannedSeries): number => b.summary.dims[2] - a.summary.dims[2];
@@ -66,7 +101,12 @@ export function pickSeries(scan: ScanResult, wanted?: string): { chosen: Scanned
   return { chosen, warnings };
 }
 
-async function mapLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>, signal?: AbortSignal): Promise<void> {
+async function mapLimited<T>(
+  items: T[],
+  limit: number,
+  fn: (item: T) => Promise<void>,
+  signal?: AbortSignal,
+): Promise<void> {
   let next = 0;
   await Promise.all(
     Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, async () => {
@@ -79,7 +119,10 @@ async function mapLimited<T>(items: T[], limit: number, fn: (item: T) => Promise
 }
 
 /** Loads the pixels of a scanned series into a Volume (files re-read; a changed file is refused). */
-export async function loadScannedSeries(series: ScannedSeries, options: Pick<LoadOptions, 'onProgress' | 'signal' | 'concurrency'> = {}): Promise<LoadedVolume> {
+export async function loadScannedSeries(
+  series: ScannedSeries,
+  options: Pick<LoadOptions, 'onProgress' | 'signal' | 'concurrency' | 'pool'> = {},
+): Promise<LoadedVolume> {
   const g = series.geometry;
   if (g.refusal) throw g.refusal;
   const ordered: FrameHeader[] = g.order.map((i) => series.frames[i]);
@@ -92,33 +135,69 @@ export async function loadScannedSeries(series: ScannedSeries, options: Pick<Loa
   const builder = new VolumeBuilder(g, ordered);
   const files = [...byFile.keys()];
   let done = 0;
+  let lossy = false;
   options.onProgress?.({ phase: 'loading', done, total: ordered.length });
-  await mapLimited(
-    files,
-    options.concurrency ?? 8,
-    async (path) => {
-      const stamp = series.stamps.get(path);
-      const before = await stat(path).catch(() => undefined);
-      if (!before) throw new OpalError('E_FILE_CHANGED', 'The file disappeared after the folder was scanned.', path);
-      if (stamp && (before.size !== stamp.size || before.mtimeMs !== stamp.mtimeMs)) {
-        throw new OpalError('E_FILE_CHANGED', `The file changed after the folder was scanned (size ${stamp.size} -> ${before.size} bytes); scan it again.`, path);
-      }
-      const bytes = await readWholeFile(path, before.size);
-      const after = await stat(path).catch(() => undefined);
-      if (!after || after.size !== before.size || after.mtimeMs !== before.mtimeMs || bytes.length !== before.size) {
-        throw new OpalError('E_FILE_CHANGED', 'The file changed while it was being read; try again when the copy has finished.', path);
-      }
-      const parsed = parseDicomBytes(bytes, { source: path });
-      const wanted = byFile.get(path) ?? [];
-      const pixels = await decodeFileFrames(parsed, wanted.map((w) => w.header));
-      wanted.forEach((w, i) => builder.setSlice(w.k, pixels[i]));
-      done += wanted.length;
-      options.onProgress?.({ phase: 'loading', done, total: ordered.length });
-    },
-    options.signal,
-  );
+  // Workers start only when a compressed frame arrives; uncompressed frames decode on this thread.
+  const pool = options.pool ?? sharedDecodePool();
+  try {
+    await mapLimited(
+      files,
+      options.concurrency ?? 16,
+      async (path) => {
+        const stamp = series.stamps.get(path);
+        const before = await stat(path).catch(() => undefined);
+        if (!before)
+          throw new OpalError('E_FILE_CHANGED', 'The file disappeared after the folder was scanned.', path);
+        if (stamp && (before.size !== stamp.size || before.mtimeMs !== stamp.mtimeMs)) {
+          throw new OpalError(
+            'E_FILE_CHANGED',
+            `The file changed after the folder was scanned (size ${stamp.size} -> ${before.size} bytes); scan it again.`,
+            path,
+          );
+        }
+        const bytes = await readWholeFile(path, before.size);
+        const after = await stat(path).catch(() => undefined);
+        if (
+          !after ||
+          after.size !== before.size ||
+          after.mtimeMs !== before.mtimeMs ||
+          bytes.length !== before.size
+        ) {
+          throw new OpalError(
+            'E_FILE_CHANGED',
+            'The file changed while it was being read; try again when the copy has finished.',
+            path,
+          );
+        }
+        const parsed = parseDicomBytes(bytes, { source: path });
+        const wanted = byFile.get(path) ?? [];
+        const decoded = await decodeFileFrames(
+          parsed,
+          wanted.map((w) => w.header),
+          pool,
+        );
+        wanted.forEach((w, i) => {
+          if (decoded[i].lossy) lossy = true;
+          builder.setSlice(w.k, decoded[i].pixels);
+        });
+        done += wanted.length;
+        options.onProgress?.({ phase: 'loading', done, total: ordered.length });
+      },
+      options.signal,
+    );
+  } finally {
+    if (pool !== options.pool && pool !== shared) await pool.close();
+  }
   const volume = builder.finish(volumeMetaFromFrames(ordered));
-  return { volume, warnings: [...series.summary.warnings], series: series.summary };
+  const warnings = [...series.summary.warnings];
+  if (lossy) {
+    warnings.push({
+      code: 'E_LOSSY_COMPRESSION',
+      message: `The pixels were stored with lossy compression (${series.summary.transferSyntaxUids.join(', ')}): HU values differ slightly from the acquired image.`,
+    });
+  }
+  volume.meta.lossyCompression = lossy;
+  return { volume, warnings, series: series.summary };
 }
 
 /**
@@ -128,7 +207,9 @@ export async function loadScannedSeries(series: ScannedSeries, options: Pick<Loa
  */
 export async function loadVolumeFromPath(path: string, options: LoadOptions = {}): Promise<LoadedVolume> {
   if (isNiftiPath(path)) return loadNifti(path);
-  const onScan = options.onProgress ? (p: ScanProgress) => options.onProgress?.({ phase: 'scanning', done: p.done, total: p.total }) : undefined;
+  const onScan = options.onProgress
+    ? (p: ScanProgress) => options.onProgress?.({ phase: 'scanning', done: p.done, total: p.total })
+    : undefined;
   const scan = await scanPath(path, { onProgress: onScan, signal: options.signal });
   const { chosen, warnings } = pickSeries(scan, options.seriesInstanceUid);
   try {
@@ -140,8 +221,23 @@ export async function loadVolumeFromPath(path: string, options: LoadOptions = {}
 }
 
 async function loadNifti(path: string): Promise<LoadedVolume> {
-  await stat(path).catch(() => {
-    throw new OpalError('E_NOT_FOUND', `Nothing at ${path}.`, path);
-  });
-  throw new OpalError('E_BAD_NIFTI', 'NIfTI reading is not available in this build yet.', path);
+  const volume = await readNiftiFile(path);
+  const [nx, ny, nz] = volume.dims;
+  const series: SeriesSummary = {
+    seriesInstanceUid: volume.meta.seriesInstanceUid ?? '',
+    seriesKey: path,
+    modality: volume.meta.modality,
+    description: volume.meta.seriesDescription,
+    dims: [nx, ny, nz],
+    spacingMm: volume.spacingMm,
+    originMm: volume.originMm,
+    direction: volume.direction,
+    gantryTiltDeg: 0,
+    transferSyntaxUids: [],
+    fileCount: 1,
+    frameCount: nz,
+    loadable: true,
+    warnings: [],
+  };
+  return { volume, warnings: [], series };
 }

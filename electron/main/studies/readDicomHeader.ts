@@ -1,4 +1,4 @@
-import { open } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import { OpalError, isOpalError } from '../../common/errors/index.ts';
 import { parseDicomBytes, guessRawTransferSyntax, type ParsedDicom } from '../../common/dicom/parseDicomBytes.ts';
 import { TransferSyntax } from '../../common/dicom/pixels/frames.ts';
@@ -47,10 +47,12 @@ export async function readDicomHeader(path: string, size: number): Promise<Parse
       if (!isOpalError(e)) throw e;
     }
   }
-  const all = probeLen < size ? await readBytes(path, size) : probe;
+  const all = probeLen < size ? await readWholeFile(path) : probe;
   return parseDicomBytes(all, { headerOnly: true, source: path });
 }
 
-export async function readWholeFile(path: string, size: number): Promise<Uint8Array> {
-  return readBytes(path, size);
+/** The whole file (one read call; `size` is the size the caller expects, for callers that check it). */
+export async function readWholeFile(path: string, _size?: number): Promise<Uint8Array> {
+  const buf = await readFile(path);
+  return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
 }
