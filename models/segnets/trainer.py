@@ -524,6 +524,7 @@ def evaluate_run(run_dir: Path, log: Callable[[str], None] = print) -> dict[str,
     ckpt = torch.load(run_dir / "best.pt", map_location="cpu")
     cfg = config_from_json(ckpt["config"])
     cfg.device = "cpu"
+    cfg.pseudo_per_batch = 0  # evaluation needs only the validation slices and the held-out volume
     torch.set_num_threads(cfg.threads)
     data = prepare_data(cfg, log)
     if [r.stem for r in data.val.records] != ckpt["val_stems"]:
