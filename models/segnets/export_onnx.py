@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import inspect
 import json
 import os
 import sys
@@ -137,6 +138,9 @@ def export_network(
     if dynamic_spatial:
         axes.update({2: "height", 3: "width"})
     tmp = out_path.with_name(out_path.name + ".tmp")
+    # PyTorch >= 2.9 defaults to the dynamo exporter; keep the TorchScript exporter everywhere so
+    # torch 1.13 (Debian) and 2.x (GPU training machines) produce the same kind of graph.
+    extra: dict[str, Any] = {"dynamo": False} if "dynamo" in inspect.signature(torch.onnx.export).parameters else {}
     with torch.no_grad():
         num_classes = int(wrapper(dummy).shape[1])
         torch.onnx.export(
@@ -149,6 +153,7 @@ def export_network(
             dynamic_axes={INPUT_NAME: axes, OUTPUT_NAME: dict(axes)},
             do_constant_folding=True,
             training=torch.onnx.TrainingMode.EVAL,
+            **extra,
         )
     onnx.checker.check_model(str(tmp), full_check=True)
     os.replace(tmp, out_path)

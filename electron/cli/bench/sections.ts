@@ -1,5 +1,5 @@
 import type { BenchSection } from './BenchSection.ts';
-import { loadingBench } from './loadingBench.ts';
+import { modelsBench } from './modelsBench.ts';
 
 /** Every benchmark section, in pipeline order. Each issue adds its stage here. */
-export const benchSections: BenchSection[] = [loadingBench];
+export const benchSections: BenchSection[] = [modelsBench];
