@@ -17,6 +17,8 @@ export interface SegTargetGeometry {
   volume: Pick<Volume, 'dims' | 'spacingMm' | 'originMm' | 'direction'>;
   /** SOPInstanceUIDs of the source slices in k order, when known (preferred way to place frames). */
   sopInstanceUids?: string[];
+  /** Frame number of each slice within its instance, for a multi-frame source. */
+  referencedFrameNumbers?: number[];
   /** When given, the SEG must share it (same patient coordinate system). */
   frameOfReferenceUid?: string;
 }
@@ -132,7 +134,11 @@ export function decodeDicomSeg(bytes: Uint8Array, target: SegTargetGeometry): De
 
   const shared = ds.SharedFunctionalGroupsSequence[0];
   const sliceOfUid = new Map<string, number>();
-  target.sopInstanceUids?.forEach((u, k) => sliceOfUid.set(u, k));
+  target.sopInstanceUids?.forEach((u, k) => {
+    sliceOfUid.set(u, k);
+    const fn = target.referencedFrameNumbers?.[k];
+    if (fn !== undefined) sliceOfUid.set(`${u}#${fn}`, k);
+  });
   // Slice normal and its spacing, to place frames by position when no UID matches.
   const d = vol.direction;
   const normal = [d[6], d[7], d[8]];
@@ -166,7 +172,8 @@ export function decodeDicomSeg(bytes: Uint8Array, target: SegTargetGeometry): De
     const derivation = functionalGroup(frame, shared, 'DerivationImageSequence');
     const sourceImage = derivation ? first(derivation.SourceImageSequence) : undefined;
     const refUid = sourceImage && typeof sourceImage === 'object' ? first((sourceImage as NaturalDataset).ReferencedSOPInstanceUID) : undefined;
-    if (typeof refUid === 'string') k = sliceOfUid.get(refUid);
+    const refFrame = sourceImage && typeof sourceImage === 'object' ? first((sourceImage as NaturalDataset).ReferencedFrameNumber) : undefined;
+    if (typeof refUid === 'string') k = sliceOfUid.get(refFrame !== undefined ? `${refUid}#${Number(refFrame)}` : refUid);
     if (k === undefined) {
       const plane = functionalGroup(frame, shared, 'PlanePositionSequence');
       if (!plane) throw new OpalError('E_BAD_ARGUMENT', `Frame ${f + 1} has neither a known source image nor a plane position`);
