@@ -80,6 +80,21 @@ class PageWriter {
     if (opts.advance !== false) this.y -= size * 1.45;
   }
 
+  /** Text wrapped at word boundaries to the page's text width. */
+  paragraph(s: string, opts: { size?: number; color?: ReturnType<typeof rgb> } = {}): void {
+    const size = opts.size ?? 9.5;
+    const maxWidth = this.page.getWidth() - 2 * MARGIN;
+    let line = '';
+    for (const word of printable(s).split(/\s+/)) {
+      const next = line ? `${line} ${word}` : word;
+      if (line && this.font.widthOfTextAtSize(next, size) > maxWidth) {
+        this.text(line, { size, color: opts.color });
+        line = word;
+      } else line = next;
+    }
+    if (line) this.text(line, { size, color: opts.color });
+  }
+
   heading(s: string): void {
     this.y -= 6;
     this.text(s, { size: 11.5, bold: true });
@@ -183,8 +198,8 @@ export async function buildReportPdf(input: ReportInput): Promise<Uint8Array> {
   w.text(`Severity score: ${m.severity.total} / ${m.severity.max}`, { size: 11, bold: true });
   // Always say that this is not the lobar score, whatever wording the quantification chose.
   const method = /approximation/i.test(m.severity.method) ? m.severity.method : `${m.severity.method} (zone-based approximation, not the lobar score)`;
-  w.text(method, { size: 8.5, color: MUTED });
-  for (const warning of m.warnings) w.text(`Warning: ${warning}`, { size: 9, color: WARN });
+  w.paragraph(method, { size: 8.5, color: MUTED });
+  for (const warning of m.warnings) w.paragraph(`Warning: ${warning}`, { size: 9, color: WARN });
 
   w.heading('Key axial images (lung window W1500 / L-600)');
   const keys = chooseKeySlices(volume.dims, input.lungs, input.infection, 3);
