@@ -34,6 +34,8 @@ export interface DecodedSegment {
   trackingUid?: string;
   /** 0/1 per voxel of the target grid. */
   mask: Uint8Array;
+  /** Slices (k) that have a frame of this segment, ascending. */
+  sliceIndices: number[];
 }
 
 export interface DecodedDicomSeg {
@@ -41,6 +43,8 @@ export interface DecodedDicomSeg {
   seriesInstanceUid: string;
   frameOfReferenceUid: string;
   referencedSeriesInstanceUids: string[];
+  /** Slices of the target grid (its dims[2]). */
+  sliceCount: number;
   segments: DecodedSegment[];
 }
 
@@ -102,6 +106,28 @@ function readDataset(bytes: Uint8Array): NaturalDataset {
   }
 }
 
+/**
+ * Sets mask[maskStart + p] = 1 for every set bit p of one frame (frames follow each other without
+ * padding, first pixel in the least significant bit). Zero bytes, most of a mask, are skipped.
+ */
+function unpackFrame(pixels: Uint8Array, firstBit: number, count: number, mask: Uint8Array, maskStart: number): void {
+  let p = 0;
+  // Up to the first byte boundary bit by bit, then whole bytes, then the tail.
+  for (; p < count && (firstBit + p) & 7; p++) {
+    const bit = firstBit + p;
+    if (pixels[bit >> 3] & (1 << (bit & 7))) mask[maskStart + p] = 1;
+  }
+  for (; p + 8 <= count; p += 8) {
+    const byte = pixels[(firstBit + p) >> 3];
+    if (byte === 0) continue;
+    for (let t = 0; t < 8; t++) if (byte & (1 << t)) mask[maskStart + p + t] = 1;
+  }
+  for (; p < count; p++) {
+    const bit = firstBit + p;
+    if (pixels[bit >> 3] & (1 << (bit & 7))) mask[maskStart + p] = 1;
+  }
+}
+
 /** Decodes a BINARY DICOM SEG onto the target grid. */
 export function decodeDicomSeg(bytes: Uint8Array, target: SegTargetGeometry): DecodedDicomSeg {
   const raw = readDataset(bytes);
@@ -160,6 +186,7 @@ export function decodeDicomSeg(bytes: Uint8Array, target: SegTargetGeometry): De
     trackingId: s.TrackingID,
     trackingUid: s.TrackingUID,
     mask: new Uint8Array(nx * ny * nz),
+    sliceIndices: [],
   }));
   const segmentByNumber = new Map(segments.map((s) => [s.segmentNumber, s]));
 
@@ -189,14 +216,10 @@ export function decodeDicomSeg(bytes: Uint8Array, target: SegTargetGeometry): De
       k = kk;
     }
     if (k < 0 || k >= nz) throw new OpalError('E_INCONSISTENT_GEOMETRY', `Frame ${f + 1} lies outside this CT (slice ${k})`);
-    // Unpack this frame's bits (frames follow each other without padding).
-    const mask = segment.mask;
-    const base = k * sliceVoxels;
-    let bit = f * sliceVoxels;
-    for (let p = 0; p < sliceVoxels; p++, bit++) {
-      if (pixels[bit >> 3] & (1 << (bit & 7))) mask[base + p] = 1;
-    }
+    unpackFrame(pixels, f * sliceVoxels, sliceVoxels, segment.mask, k * sliceVoxels);
+    if (!segment.sliceIndices.includes(k)) segment.sliceIndices.push(k);
   });
+  for (const s of segments) s.sliceIndices.sort((a, b) => a - b);
 
   const referencedSeriesInstanceUids = (ds.ReferencedSeriesSequence ?? []).map((r) => r.SeriesInstanceUID);
   return {
@@ -204,6 +227,7 @@ export function decodeDicomSeg(bytes: Uint8Array, target: SegTargetGeometry): De
     seriesInstanceUid: ds.SeriesInstanceUID,
     frameOfReferenceUid: ds.FrameOfReferenceUID,
     referencedSeriesInstanceUids,
+    sliceCount: nz,
     segments,
   };
 }
@@ -218,7 +242,11 @@ export function labelmapFromSegments(decoded: DecodedDicomSeg, definitions: Segm
   for (const def of definitions) {
     const seg = decoded.segments.find((s) => s.type.value === def.type.value && s.type.scheme === def.type.scheme);
     if (!seg) continue;
-    for (let p = 0; p < n; p++) if (seg.mask[p]) out[p] = def.labelValue;
+    const sliceVoxels = seg.sliceIndices.length > 0 ? n / Math.max(1, decoded.sliceCount) : 0;
+    for (const k of seg.sliceIndices) {
+      const end = (k + 1) * sliceVoxels;
+      for (let p = k * sliceVoxels; p < end; p++) if (seg.mask[p]) out[p] = def.labelValue;
+    }
   }
   return out;
 }

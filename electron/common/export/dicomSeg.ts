@@ -133,9 +133,16 @@ function packFrames(frames: SegFrame[], labelmapOf: (segmentNumber: number) => {
   for (const f of frames) {
     const { labelmap, value } = labelmapOf(f.segmentNumber);
     const start = f.sliceIndex * sliceVoxels;
-    for (let p = 0; p < sliceVoxels; p++, bit++) {
-      if (labelmap[start + p] === value) out[bit >> 3] |= 1 << (bit & 7);
+    let p = 0;
+    // Bit by bit up to a byte boundary, then eight pixels per byte, then the tail.
+    for (; p < sliceVoxels && bit & 7; p++, bit++) if (labelmap[start + p] === value) out[bit >> 3] |= 1 << (bit & 7);
+    for (; p + 8 <= sliceVoxels; p += 8, bit += 8) {
+      const q = start + p;
+      let byte = 0;
+      for (let t = 0; t < 8; t++) if (labelmap[q + t] === value) byte |= 1 << t;
+      out[bit >> 3] = byte;
     }
+    for (; p < sliceVoxels; p++, bit++) if (labelmap[start + p] === value) out[bit >> 3] |= 1 << (bit & 7);
   }
   return out;
 }
