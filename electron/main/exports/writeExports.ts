@@ -57,7 +57,7 @@ export interface WriteExportsOptions {
   writeFile?: (path: string, data: Uint8Array | string) => Promise<void>;
 }
 
-interface EncodedFile {
+export interface EncodedFile {
   name: string;
   format: ExportFormat;
   data: Uint8Array | string;
@@ -136,8 +136,12 @@ function writeFailed(outDir: string, e: unknown): OpalError {
 }
 
 export async function writeExports(outDir: string, req: ExportRequest, options: WriteExportsOptions = {}): Promise<WrittenExport[]> {
+  return writeEncodedExports(outDir, await encodeExports(req), options);
+}
+
+/** Writes files from encodeExports() all or nothing (see the top of this file). */
+export async function writeEncodedExports(outDir: string, files: EncodedFile[], options: WriteExportsOptions = {}): Promise<WrittenExport[]> {
   const writeFile = options.writeFile ?? writeFileAtomic;
-  const files = await encodeExports(req);
   const dir = resolve(outDir);
   let staging: string | undefined;
   const placed: string[] = [];
