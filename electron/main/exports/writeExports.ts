@@ -10,6 +10,8 @@
  */
 import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
 import { OpalError, isOpalError } from '../../common/errors/index.ts';
 import { encodeDicomSeg } from '../../common/export/dicomSeg.ts';
 import { encodeMeasurementsCsv } from '../../common/export/measurementsCsv.ts';
@@ -17,10 +19,13 @@ import { encodeMeasurementsJson, measurementsDocument, studyIdentifiersFromMeta 
 import { buildReportPdf } from '../../common/export/report/buildReportPdf.ts';
 import { INFECTION_SEGMENTS, LUNG_SEGMENTS } from '../../common/export/segmentCodes.ts';
 import { segSourceFromVolume } from '../../common/export/segSourceFromVolume.ts';
-import { encodeNiftiGz } from '../../common/nifti/index.ts';
+import { encodeNifti1 } from '../../common/nifti/index.ts';
 import type { Measurements, ModelProvenance } from '../../common/quant/index.ts';
 import type { Volume } from '../../common/volume/index.ts';
 import { writeFileAtomic } from '../fs/writeFileAtomic.ts';
+
+/** gzip on Node's zlib thread pool: both masks compress in parallel, off the main thread. */
+const gzipAsync = promisify(gzip);
 
 export const EXPORT_FORMATS = ['seg', 'nifti', 'csv', 'json', 'pdf'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -108,17 +113,18 @@ export async function encodeExports(req: ExportRequest): Promise<EncodedFile[]> 
     files.push({ name: 'seg.dcm', format: 'seg', data });
   }
   if (formats.has('nifti')) {
-    const asVolume = (labelmap: Uint8Array): Volume => ({ ...req.volume, voxels: labelmap });
-    files.push({
-      name: 'infection.nii.gz',
-      format: 'nifti',
-      data: encodeNiftiGz(asVolume(req.infection), { intent: 'label', description: `OPAL infection 0 bg 1 GGO 2 consolidation; ${req.model.name} ${req.model.version}` }),
-    });
-    files.push({
-      name: 'lungs.nii.gz',
-      format: 'nifti',
-      data: encodeNiftiGz(asVolume(req.lungs), { intent: 'label', description: 'OPAL lungs 0 bg 1 right lung 2 left lung' }),
-    });
+    // NIfTI-1 in RAS with sform = qform (electron/common/nifti), NIFTI_INTENT_LABEL, gzip level 6.
+    const asNiftiGz = async (labelmap: Uint8Array, description: string): Promise<Uint8Array> => {
+      const nii = encodeNifti1({ ...req.volume, voxels: labelmap }, { intent: 'label', description });
+      const gz = await gzipAsync(nii, { level: 6 });
+      return new Uint8Array(gz.buffer, gz.byteOffset, gz.byteLength);
+    };
+    const [infectionGz, lungsGz] = await Promise.all([
+      asNiftiGz(req.infection, `OPAL infection 0 bg 1 GGO 2 consolidation; ${req.model.name} ${req.model.version}`),
+      asNiftiGz(req.lungs, 'OPAL lungs 0 bg 1 right lung 2 left lung'),
+    ]);
+    files.push({ name: 'infection.nii.gz', format: 'nifti', data: infectionGz });
+    files.push({ name: 'lungs.nii.gz', format: 'nifti', data: lungsGz });
   }
   if (formats.has('json')) files.push({ name: 'measurements.json', format: 'json', data: encodeMeasurementsJson(doc) });
   if (formats.has('csv')) files.push({ name: 'measurements.csv', format: 'csv', data: encodeMeasurementsCsv(doc) });
