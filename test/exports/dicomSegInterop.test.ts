@@ -124,6 +124,14 @@ describe.skipIf(!pythonHas('pydicom'))('DICOM SEG read by pydicom', () => {
     expect(py.for).toBe(study.source.frameOfReferenceUid);
   });
 
+  it('keeps a non-ASCII patient name intact (SpecificCharacterSet ISO_IR 192, UTF-8)', () => {
+    const path = join(outDir, 'seg-utf8.dcm');
+    const name = 'M\u00fcller^J\u00fcrgen=\u674e^\u5c0f\u9f99';
+    writeFileSync(path, encodeDicomSeg({ source: { ...study.source, patientName: name }, labelmaps, algorithm: { name: 'opal-infnet', version: '0.1.0' }, edited: false }));
+    const r = runPythonJson("import json, sys, pydicom; d = pydicom.dcmread(sys.argv[1]); print(json.dumps([str(d.PatientName), d.SpecificCharacterSet]))", [path]);
+    expect(r).toEqual([name, 'ISO_IR 192']);
+  });
+
   it('codes the four segments with SNOMED CT / DICOM types and the model as algorithm', () => {
     const py = seg();
     expect(py.segments.map((s) => s.type)).toEqual(['112120', '95436008', '3341006', '44029006']);
