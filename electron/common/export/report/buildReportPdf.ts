@@ -111,6 +111,16 @@ class PageWriter {
   }
 }
 
+/**
+ * Patient side at the image's left and right edge, from the row direction (LPS: +x is the
+ * patient's left), when the rows run mostly left-right; undefined otherwise.
+ */
+export function imageSideLabels(direction: Volume['direction']): [string, string] | undefined {
+  const [rx, ry, rz] = [direction[0], direction[1], direction[2]];
+  if (Math.abs(rx) < Math.max(Math.abs(ry), Math.abs(rz))) return undefined;
+  return rx > 0 ? ['R', 'L'] : ['L', 'R'];
+}
+
 function keySliceCaption(volume: Volume, key: KeySlice): string {
   const z = voxelToPatient(volume, 0, 0, key.sliceIndex)[2];
   const areaCm2 = (key.infectionVoxels * volume.spacingMm[0] * volume.spacingMm[1]) / 100;
@@ -217,6 +227,16 @@ export async function buildReportPdf(input: ReportInput): Promise<Uint8Array> {
     page.drawRectangle({ x, y: top - cell, width: cell, height: cell, color: rgb(0, 0, 0) });
     page.drawImage(png, { x: x + (cell - imgW) / 2, y: top - cell + (cell - imgH) / 2, width: imgW, height: imgH });
     page.drawText(printable(keySliceCaption(volume, keys[n])), { x, y: top - cell - 11, size: 7.5, font, color: INK });
+    const sides = imageSideLabels(volume.direction);
+    if (sides) {
+      // White letters on a black tab, readable on any image content.
+      const tag = (label: string, left: number) => {
+        page.drawRectangle({ x: left, y: top - cell / 2 - 6, width: 11, height: 12, color: rgb(0, 0, 0) });
+        page.drawText(label, { x: left + (11 - bold.widthOfTextAtSize(label, 9)) / 2, y: top - cell / 2 - 3, size: 9, font: bold, color: rgb(1, 1, 1) });
+      };
+      tag(sides[0], x);
+      tag(sides[1], x + cell - 11);
+    }
   }
   w.y = top - cell - 26;
   // Legend
@@ -233,7 +253,7 @@ export async function buildReportPdf(input: ReportInput): Promise<Uint8Array> {
     lx += 13 + font.widthOfTextAtSize(name, 8) + 18;
   }
   w.y -= 16;
-  w.text('Image left = first column of the series (patient right for a standard supine axial CT).', { size: 7.5, color: MUTED, x: MARGIN, advance: false });
+  w.text('R / L on each image: the patient\'s right and left, from the series orientation.', { size: 7.5, color: MUTED, x: MARGIN, advance: false });
 
   // Footer
   page.drawLine({ start: { x: MARGIN, y: 52 }, end: { x: width - MARGIN, y: 52 }, thickness: 0.5, color: MUTED });

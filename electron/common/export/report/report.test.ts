@@ -6,7 +6,7 @@ import { syntheticStudy } from '../../../../test/exports/syntheticStudy.ts';
 import { pdfShownText } from '../../../../test/exports/pdfText.ts';
 import { InfectionLabel } from '../../volume/index.ts';
 import { INVESTIGATIONAL_NOTICE, studyIdentifiersFromMeta } from '../measurementsJson.ts';
-import { buildReportPdf } from './buildReportPdf.ts';
+import { buildReportPdf, imageSideLabels } from './buildReportPdf.ts';
 import { chooseKeySlices } from './chooseKeySlices.ts';
 import { encodePngRgb } from './encodePng.ts';
 import { OVERLAY_COLOURS, renderKeySlice } from './renderKeySlice.ts';
@@ -55,6 +55,12 @@ describe('report.pdf', () => {
 });
 
 describe('key images', () => {
+  it("labels the patient's right and left from the row direction", () => {
+    expect(imageSideLabels([1, 0, 0, 0, 1, 0, 0, 0, 1])).toEqual(['R', 'L']);
+    expect(imageSideLabels([-1, 0, 0, 0, 1, 0, 0, 0, -1])).toEqual(['L', 'R']);
+    expect(imageSideLabels([0, 1, 0, 0, 0, -1, 1, 0, 0])).toBeUndefined(); // sagittal rows run anterior-posterior
+  });
+
   it('chooses the slices with the largest infection area, in slice order', () => {
     const s = syntheticStudy();
     const keys = chooseKeySlices(s.volume.dims, s.lungs, s.infection, 3);
