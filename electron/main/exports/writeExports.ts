@@ -12,7 +12,7 @@ import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
-import { OpalError, isOpalError } from '../../common/errors/index.ts';
+import { OpalError, isOpalError, toOpalError } from '../../common/errors/index.ts';
 import { encodeDicomSeg } from '../../common/export/dicomSeg.ts';
 import { encodeMeasurementsCsv } from '../../common/export/measurementsCsv.ts';
 import { encodeMeasurementsJson, measurementsDocument, studyIdentifiersFromMeta } from '../../common/export/measurementsJson.ts';
@@ -142,7 +142,13 @@ function writeFailed(outDir: string, e: unknown): OpalError {
 }
 
 export async function writeExports(outDir: string, req: ExportRequest, options: WriteExportsOptions = {}): Promise<WrittenExport[]> {
-  return writeEncodedExports(outDir, await encodeExports(req), options);
+  let files: EncodedFile[];
+  try {
+    files = await encodeExports(req);
+  } catch (e) {
+    throw toOpalError(e); // coded errors pass through; anything else becomes E_INTERNAL
+  }
+  return writeEncodedExports(outDir, files, options);
 }
 
 /** Writes files from encodeExports() all or nothing (see the top of this file). */
