@@ -246,6 +246,7 @@ export function encodeDicomSeg(input: EncodeDicomSegInput): Uint8Array {
       SegmentAlgorithmName: algorithmName,
       SegmentedPropertyCategoryCodeSequence: [codeItem(def.category)],
       SegmentedPropertyTypeCodeSequence: [codeItem(def.type)],
+      ...(def.anatomicRegion ? { AnatomicRegionSequence: [codeItem(def.anatomicRegion)] } : {}),
       RecommendedDisplayCIELabValue: lab,
       TrackingID: def.trackingId,
       TrackingUID: trackingUid(source.seriesInstanceUid, def.trackingId),
