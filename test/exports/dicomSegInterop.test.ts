@@ -67,6 +67,7 @@ print(json.dumps({
     'referenced': [i.ReferencedSOPInstanceUID for i in ds.ReferencedSeriesSequence[0].ReferencedInstanceSequence],
     'refSeries': ds.ReferencedSeriesSequence[0].SeriesInstanceUID,
     'segments': [{'n': int(s.SegmentNumber), 'type': s.SegmentedPropertyTypeCodeSequence[0].CodeValue,
+                  'region': s.AnatomicRegionSequence[0].CodeValue if 'AnatomicRegionSequence' in s else None,
                   'algo': s.SegmentAlgorithmType, 'name': s.SegmentAlgorithmName} for s in ds.SegmentSequence],
 }))
 `;
@@ -79,7 +80,7 @@ interface PySeg {
   for: string;
   referenced: string[];
   refSeries: string;
-  segments: { n: number; type: string; algo: string; name: string }[];
+  segments: { n: number; type: string; region: string | null; algo: string; name: string }[];
 }
 
 describe.skipIf(!pythonHas('pydicom'))('DICOM SEG read by pydicom', () => {
@@ -124,9 +125,18 @@ describe.skipIf(!pythonHas('pydicom'))('DICOM SEG read by pydicom', () => {
     expect(py.for).toBe(study.source.frameOfReferenceUid);
   });
 
+  it('keeps a non-ASCII patient name intact (SpecificCharacterSet ISO_IR 192, UTF-8)', () => {
+    const path = join(outDir, 'seg-utf8.dcm');
+    const name = 'M\u00fcller^J\u00fcrgen=\u674e^\u5c0f\u9f99';
+    writeFileSync(path, encodeDicomSeg({ source: { ...study.source, patientName: name }, labelmaps, algorithm: { name: 'opal-infnet', version: '0.1.0' }, edited: false }));
+    const r = runPythonJson("import json, sys, pydicom; d = pydicom.dcmread(sys.argv[1]); print(json.dumps([str(d.PatientName), d.SpecificCharacterSet]))", [path]);
+    expect(r).toEqual([name, 'ISO_IR 192']);
+  });
+
   it('codes the four segments with SNOMED CT / DICOM types and the model as algorithm', () => {
     const py = seg();
     expect(py.segments.map((s) => s.type)).toEqual(['112120', '95436008', '3341006', '44029006']);
+    expect(py.segments.map((s) => s.region)).toEqual(['39607008', '39607008', null, null]); // findings lie in the lung
     expect(py.segments.every((s) => s.algo === 'AUTOMATIC' && s.name === 'opal-infnet 0.1.0')).toBe(true);
     const edited = runPythonJson(readFramesPy, [emptyPath]) as PySeg;
     expect(edited.segments.every((s) => s.algo === 'SEMIAUTOMATIC')).toBe(true);

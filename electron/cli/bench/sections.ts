@@ -1,5 +1,5 @@
 import type { BenchSection } from './BenchSection.ts';
-import { modelsBench } from './modelsBench.ts';
+import { exportsBench } from './exportsBench.ts';
 
 /** Every benchmark section, in pipeline order. Each issue adds its stage here. */
-export const benchSections: BenchSection[] = [modelsBench];
+export const benchSections: BenchSection[] = [exportsBench];

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { isOpalError } from '../errors/index.ts';
 import { sampleMeasurements, sampleModel } from '../../../test/exports/sampleMeasurements.ts';
 import { syntheticStudy } from '../../../test/exports/syntheticStudy.ts';
 import { csvHeader, csvRow, encodeMeasurementsCsv, CSV_LINE_END } from './measurementsCsv.ts';
@@ -49,13 +50,19 @@ describe('measurements.json', () => {
     expect(parsed.model.name).toBe('opal-infnet');
   });
 
-  it('rejects a document with a negative volume or a severity above 30', () => {
+  it('rejects a negative volume, and refuses to export a severity above 30 with E_BAD_ARGUMENT', () => {
     const bad = doc();
     bad.measurements.lungs.right.volumeMl = -1;
     expect(measurementsDocumentSchema.safeParse(bad).success).toBe(false);
     const bad2 = doc();
     bad2.measurements.severity.total = 31;
-    expect(() => encodeMeasurementsJson(bad2)).toThrow();
+    let code: string | undefined;
+    try {
+      encodeMeasurementsJson(bad2);
+    } catch (e) {
+      code = isOpalError(e) ? e.code : undefined;
+    }
+    expect(code).toBe('E_BAD_ARGUMENT');
   });
 });
 

@@ -14,6 +14,7 @@
  * }
  */
 import { z } from 'zod';
+import { OpalError } from '../errors/index.ts';
 import type { Measurements, ModelProvenance } from '../quant/index.ts';
 import type { VolumeMeta } from '../volume/index.ts';
 
@@ -124,5 +125,10 @@ export function measurementsDocument(args: {
 
 /** measurements.json text (UTF-8, two-space indent, trailing newline). */
 export function encodeMeasurementsJson(doc: MeasurementsDocument): string {
-  return `${JSON.stringify(measurementsDocumentSchema.parse(doc), null, 2)}\n`;
+  const checked = measurementsDocumentSchema.safeParse(doc);
+  if (!checked.success) {
+    const issue = checked.error.issues[0];
+    throw new OpalError('E_BAD_ARGUMENT', `The measurements cannot be exported: ${issue?.path.join('.') ?? ''} ${issue?.message ?? ''}`.trim());
+  }
+  return `${JSON.stringify(checked.data, null, 2)}\n`;
 }

@@ -26,6 +26,8 @@ export interface SegmentDefinition {
   colorRgb: [number, number, number];
   /** Short stable identifier written as TrackingID (0062,0020). */
   trackingId: string;
+  /** Where a finding lies (AnatomicRegionSequence, PS3.3 C.8.20.2); absent for anatomy segments. */
+  anatomicRegion?: CodedConcept;
 }
 
 // PS3.16 CID 7150 "Segmentation Property Category": SCT 49755003. Its CodeMeaning in current
@@ -58,6 +60,9 @@ export const TYPE_CONSOLIDATION: CodedConcept = { value: '95436008', scheme: 'SC
 export const TYPE_RIGHT_LUNG: CodedConcept = { value: '3341006', scheme: 'SCT', meaning: 'Right lung' };
 export const TYPE_LEFT_LUNG: CodedConcept = { value: '44029006', scheme: 'SCT', meaning: 'Left lung' };
 
+// SNOMED CT 39607008 "Lung" (lung structure), the anatomic region of the infection findings.
+export const REGION_LUNG: CodedConcept = { value: '39607008', scheme: 'SCT', meaning: 'Lung' };
+
 /** Segments of the infection labelmap (values from electron/common/volume/labels.ts). */
 export const INFECTION_SEGMENTS: SegmentDefinition[] = [
   {
@@ -67,6 +72,7 @@ export const INFECTION_SEGMENTS: SegmentDefinition[] = [
     type: TYPE_GROUND_GLASS_OPACITY,
     colorRgb: [255, 215, 0],
     trackingId: 'GGO',
+    anatomicRegion: REGION_LUNG,
   },
   {
     labelValue: InfectionLabel.Consolidation,
@@ -75,6 +81,7 @@ export const INFECTION_SEGMENTS: SegmentDefinition[] = [
     type: TYPE_CONSOLIDATION,
     colorRgb: [230, 40, 40],
     trackingId: 'CONSOLIDATION',
+    anatomicRegion: REGION_LUNG,
   },
 ];
 
