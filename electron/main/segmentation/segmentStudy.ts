@@ -166,6 +166,7 @@ export async function segmentStudy(
     provenance,
     warnings,
     timingsMs,
+    cpuMs,
     previewLatencyMs,
   };
 }
