@@ -1,4 +1,5 @@
 import type { BenchSection } from './BenchSection.ts';
+import { phantomNiftiBench } from './phantomNiftiBench.ts';
 
 /** Every benchmark section, in pipeline order. Each issue adds its stage here. */
-export const benchSections: BenchSection[] = [];
+export const benchSections: BenchSection[] = [phantomNiftiBench];

@@ -184,8 +184,10 @@ type RawArray = Uint8Array | Int8Array | Int16Array | Uint16Array | Int32Array |
 
 function rawView(bytes: Uint8Array, offset: number, count: number, datatype: number, le: boolean): RawArray {
   const bytesPer = NIFTI_DATATYPE_BYTES[datatype];
-  // A fresh copy: aligned for typed-array views, and the caller's buffer is never modified.
-  const copy = bytes.slice(offset, offset + count * bytesPer);
+  // A fresh copy: aligned for typed-array views, and the caller's buffer is never modified. (Not
+  // bytes.slice: on a Node Buffer that is a view sharing the whole file's memory.)
+  const copy = new Uint8Array(count * bytesPer);
+  copy.set(bytes.subarray(offset, offset + count * bytesPer));
   if (!le && bytesPer > 1) {
     for (let p = 0; p < copy.length; p += bytesPer) {
       for (let a = p, b = p + bytesPer - 1; a < b; a++, b--) {

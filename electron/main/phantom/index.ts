@@ -1,0 +1,1 @@
+export { phantomSliceFileName, writePhantomSeries, type PhantomSeriesResult, type WritePhantomSeriesOptions } from './writePhantomSeries.ts';
