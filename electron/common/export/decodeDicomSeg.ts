@@ -17,6 +17,8 @@ export interface SegTargetGeometry {
   volume: Pick<Volume, 'dims' | 'spacingMm' | 'originMm' | 'direction'>;
   /** SOPInstanceUIDs of the source slices in k order, when known (preferred way to place frames). */
   sopInstanceUids?: string[];
+  /** Frame number of each slice within its instance, for a multi-frame source. */
+  referencedFrameNumbers?: number[];
   /** When given, the SEG must share it (same patient coordinate system). */
   frameOfReferenceUid?: string;
 }
@@ -32,6 +34,8 @@ export interface DecodedSegment {
   trackingUid?: string;
   /** 0/1 per voxel of the target grid. */
   mask: Uint8Array;
+  /** Slices (k) that have a frame of this segment, ascending. */
+  sliceIndices: number[];
 }
 
 export interface DecodedDicomSeg {
@@ -39,6 +43,8 @@ export interface DecodedDicomSeg {
   seriesInstanceUid: string;
   frameOfReferenceUid: string;
   referencedSeriesInstanceUids: string[];
+  /** Slices of the target grid (its dims[2]). */
+  sliceCount: number;
   segments: DecodedSegment[];
 }
 
@@ -100,6 +106,28 @@ function readDataset(bytes: Uint8Array): NaturalDataset {
   }
 }
 
+/**
+ * Sets mask[maskStart + p] = 1 for every set bit p of one frame (frames follow each other without
+ * padding, first pixel in the least significant bit). Zero bytes, most of a mask, are skipped.
+ */
+function unpackFrame(pixels: Uint8Array, firstBit: number, count: number, mask: Uint8Array, maskStart: number): void {
+  let p = 0;
+  // Up to the first byte boundary bit by bit, then whole bytes, then the tail.
+  for (; p < count && (firstBit + p) & 7; p++) {
+    const bit = firstBit + p;
+    if (pixels[bit >> 3] & (1 << (bit & 7))) mask[maskStart + p] = 1;
+  }
+  for (; p + 8 <= count; p += 8) {
+    const byte = pixels[(firstBit + p) >> 3];
+    if (byte === 0) continue;
+    for (let t = 0; t < 8; t++) if (byte & (1 << t)) mask[maskStart + p + t] = 1;
+  }
+  for (; p < count; p++) {
+    const bit = firstBit + p;
+    if (pixels[bit >> 3] & (1 << (bit & 7))) mask[maskStart + p] = 1;
+  }
+}
+
 /** Decodes a BINARY DICOM SEG onto the target grid. */
 export function decodeDicomSeg(bytes: Uint8Array, target: SegTargetGeometry): DecodedDicomSeg {
   const raw = readDataset(bytes);
@@ -132,7 +160,11 @@ export function decodeDicomSeg(bytes: Uint8Array, target: SegTargetGeometry): De
 
   const shared = ds.SharedFunctionalGroupsSequence[0];
   const sliceOfUid = new Map<string, number>();
-  target.sopInstanceUids?.forEach((u, k) => sliceOfUid.set(u, k));
+  target.sopInstanceUids?.forEach((u, k) => {
+    sliceOfUid.set(u, k);
+    const fn = target.referencedFrameNumbers?.[k];
+    if (fn !== undefined) sliceOfUid.set(`${u}#${fn}`, k);
+  });
   // Slice normal and its spacing, to place frames by position when no UID matches.
   const d = vol.direction;
   const normal = [d[6], d[7], d[8]];
@@ -154,6 +186,7 @@ export function decodeDicomSeg(bytes: Uint8Array, target: SegTargetGeometry): De
     trackingId: s.TrackingID,
     trackingUid: s.TrackingUID,
     mask: new Uint8Array(nx * ny * nz),
+    sliceIndices: [],
   }));
   const segmentByNumber = new Map(segments.map((s) => [s.segmentNumber, s]));
 
@@ -166,7 +199,8 @@ export function decodeDicomSeg(bytes: Uint8Array, target: SegTargetGeometry): De
     const derivation = functionalGroup(frame, shared, 'DerivationImageSequence');
     const sourceImage = derivation ? first(derivation.SourceImageSequence) : undefined;
     const refUid = sourceImage && typeof sourceImage === 'object' ? first((sourceImage as NaturalDataset).ReferencedSOPInstanceUID) : undefined;
-    if (typeof refUid === 'string') k = sliceOfUid.get(refUid);
+    const refFrame = sourceImage && typeof sourceImage === 'object' ? first((sourceImage as NaturalDataset).ReferencedFrameNumber) : undefined;
+    if (typeof refUid === 'string') k = sliceOfUid.get(refFrame !== undefined ? `${refUid}#${Number(refFrame)}` : refUid);
     if (k === undefined) {
       const plane = functionalGroup(frame, shared, 'PlanePositionSequence');
       if (!plane) throw new OpalError('E_BAD_ARGUMENT', `Frame ${f + 1} has neither a known source image nor a plane position`);
@@ -182,14 +216,10 @@ export function decodeDicomSeg(bytes: Uint8Array, target: SegTargetGeometry): De
       k = kk;
     }
     if (k < 0 || k >= nz) throw new OpalError('E_INCONSISTENT_GEOMETRY', `Frame ${f + 1} lies outside this CT (slice ${k})`);
-    // Unpack this frame's bits (frames follow each other without padding).
-    const mask = segment.mask;
-    const base = k * sliceVoxels;
-    let bit = f * sliceVoxels;
-    for (let p = 0; p < sliceVoxels; p++, bit++) {
-      if (pixels[bit >> 3] & (1 << (bit & 7))) mask[base + p] = 1;
-    }
+    unpackFrame(pixels, f * sliceVoxels, sliceVoxels, segment.mask, k * sliceVoxels);
+    if (!segment.sliceIndices.includes(k)) segment.sliceIndices.push(k);
   });
+  for (const s of segments) s.sliceIndices.sort((a, b) => a - b);
 
   const referencedSeriesInstanceUids = (ds.ReferencedSeriesSequence ?? []).map((r) => r.SeriesInstanceUID);
   return {
@@ -197,6 +227,7 @@ export function decodeDicomSeg(bytes: Uint8Array, target: SegTargetGeometry): De
     seriesInstanceUid: ds.SeriesInstanceUID,
     frameOfReferenceUid: ds.FrameOfReferenceUID,
     referencedSeriesInstanceUids,
+    sliceCount: nz,
     segments,
   };
 }
@@ -211,7 +242,11 @@ export function labelmapFromSegments(decoded: DecodedDicomSeg, definitions: Segm
   for (const def of definitions) {
     const seg = decoded.segments.find((s) => s.type.value === def.type.value && s.type.scheme === def.type.scheme);
     if (!seg) continue;
-    for (let p = 0; p < n; p++) if (seg.mask[p]) out[p] = def.labelValue;
+    const sliceVoxels = seg.sliceIndices.length > 0 ? n / Math.max(1, decoded.sliceCount) : 0;
+    for (const k of seg.sliceIndices) {
+      const end = (k + 1) * sliceVoxels;
+      for (let p = k * sliceVoxels; p < end; p++) if (seg.mask[p]) out[p] = def.labelValue;
+    }
   }
   return out;
 }

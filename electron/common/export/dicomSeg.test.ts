@@ -46,6 +46,17 @@ describe('encodeDicomSeg / decodeDicomSeg', () => {
     expect(labelmapFromSegments(decoded, LUNG_SEGMENTS)).toEqual(s.lungs);
   });
 
+  it('references frames of a multi-frame (enhanced) source by ReferencedFrameNumber and reads them back', () => {
+    const s = syntheticStudy();
+    const uid = '1.2.826.0.1.3680043.8.498.3001';
+    const sopInstanceUids = s.source.sopInstanceUids.map(() => uid);
+    const referencedFrameNumbers = sopInstanceUids.map((_, k) => k + 1);
+    const bytes = encodeDicomSeg(input({ source: { ...s.source, sopInstanceUids, referencedFrameNumbers } }));
+    const decoded = decodeDicomSeg(bytes, { volume: s.volume, sopInstanceUids, referencedFrameNumbers });
+    expect(labelmapFromSegments(decoded, INFECTION_SEGMENTS)).toEqual(s.infection);
+    expect(labelmapFromSegments(decoded, LUNG_SEGMENTS)).toEqual(s.lungs);
+  });
+
   it('writes one frame per segment and slice that has voxels, none for empty slices', () => {
     const frames = segFrames(input());
     // GGO on slices 2-3, consolidation on 3, each lung on 1-4.

@@ -30,6 +30,11 @@ export interface SegSourceSeries {
   volume: Pick<Volume, 'dims' | 'spacingMm' | 'originMm' | 'direction'>;
   /** SOPInstanceUID of every source slice, in k order (one per slice). */
   sopInstanceUids: string[];
+  /**
+   * For a multi-frame (enhanced) source: the frame number (1-based) of each slice within its SOP
+   * instance, written as ReferencedFrameNumber. Absent for one-slice-per-file series.
+   */
+  referencedFrameNumbers?: number[];
   sopClassUid: string;
   studyInstanceUid: string;
   seriesInstanceUid: string;
@@ -128,9 +133,16 @@ function packFrames(frames: SegFrame[], labelmapOf: (segmentNumber: number) => {
   for (const f of frames) {
     const { labelmap, value } = labelmapOf(f.segmentNumber);
     const start = f.sliceIndex * sliceVoxels;
-    for (let p = 0; p < sliceVoxels; p++, bit++) {
-      if (labelmap[start + p] === value) out[bit >> 3] |= 1 << (bit & 7);
+    let p = 0;
+    // Bit by bit up to a byte boundary, then eight pixels per byte, then the tail.
+    for (; p < sliceVoxels && bit & 7; p++, bit++) if (labelmap[start + p] === value) out[bit >> 3] |= 1 << (bit & 7);
+    for (; p + 8 <= sliceVoxels; p += 8, bit += 8) {
+      const q = start + p;
+      let byte = 0;
+      for (let t = 0; t < 8; t++) if (labelmap[q + t] === value) byte |= 1 << t;
+      out[bit >> 3] = byte;
     }
+    for (; p < sliceVoxels; p++, bit++) if (labelmap[start + p] === value) out[bit >> 3] |= 1 << (bit & 7);
   }
   return out;
 }
@@ -144,6 +156,9 @@ function validateInput(input: EncodeDicomSegInput): void {
     throw new OpalError('E_BAD_ARGUMENT', `The source series has ${nz} slices but ${source.sopInstanceUids.length} SOPInstanceUIDs were given`);
   }
   source.sopInstanceUids.forEach((u, k) => checkUid(u, `SOPInstanceUID of slice ${k}`));
+  if (source.referencedFrameNumbers && source.referencedFrameNumbers.length !== nz) {
+    throw new OpalError('E_BAD_ARGUMENT', `The source series has ${nz} slices but ${source.referencedFrameNumbers.length} frame numbers were given`);
+  }
   checkUid(source.sopClassUid, 'Source SOPClassUID');
   checkUid(source.studyInstanceUid, 'StudyInstanceUID');
   checkUid(source.seriesInstanceUid, 'Source SeriesInstanceUID');
@@ -255,7 +270,14 @@ export function encodeDicomSeg(input: EncodeDicomSegInput): Uint8Array {
   const derivationCode = { CodeValue: '113076', CodingSchemeDesignator: 'DCM', CodeMeaning: 'Segmentation' }; // PS3.16 CID 7203
   const purposeSourceImage = { CodeValue: '121322', CodingSchemeDesignator: 'DCM', CodeMeaning: 'Source image for image processing operation' }; // PS3.16 CID 7202
 
+  // Frame numbers matter only when one SOP instance holds several slices (PS3.3 C.7.6.16.2.6).
+  const uidCount = new Map<string, number>();
+  for (const u of source.sopInstanceUids) uidCount.set(u, (uidCount.get(u) ?? 0) + 1);
+  const frameNumberOf = (k: number): number | undefined =>
+    source.referencedFrameNumbers && (uidCount.get(source.sopInstanceUids[k]) ?? 0) > 1 ? source.referencedFrameNumbers[k] : undefined;
+
   const perFrame: NaturalDataset[] = frames.map((f) => {
+    const referencedFrame = frameNumberOf(f.sliceIndex);
     const position = voxelToPatient(vol, 0, 0, f.sliceIndex);
     return {
       // PS3.3 C.7.6.16.2.2: one index per dimension, in DimensionIndexSequence order.
@@ -270,6 +292,7 @@ export function encodeDicomSeg(input: EncodeDicomSegInput): Uint8Array {
             {
               ReferencedSOPClassUID: source.sopClassUid,
               ReferencedSOPInstanceUID: source.sopInstanceUids[f.sliceIndex],
+              ...(referencedFrame !== undefined ? { ReferencedFrameNumber: referencedFrame } : {}),
               PurposeOfReferenceCodeSequence: [purposeSourceImage],
             },
           ],
@@ -379,7 +402,7 @@ export function encodeDicomSeg(input: EncodeDicomSegInput): Uint8Array {
     ReferencedSeriesSequence: [
       {
         SeriesInstanceUID: source.seriesInstanceUid,
-        ReferencedInstanceSequence: source.sopInstanceUids.map((uid) => ({ ReferencedSOPClassUID: source.sopClassUid, ReferencedSOPInstanceUID: uid })),
+        ReferencedInstanceSequence: [...uidCount.keys()].map((uid) => ({ ReferencedSOPClassUID: source.sopClassUid, ReferencedSOPInstanceUID: uid })),
       },
     ],
     PixelData: [pixelData.buffer.slice(pixelData.byteOffset, pixelData.byteOffset + pixelData.byteLength)],

@@ -1,0 +1,161 @@
+/**
+ * Writes the standard exports of one segmented study into a folder: seg.dcm, infection.nii.gz,
+ * lungs.nii.gz, measurements.json, measurements.csv, report.pdf (whichever formats are asked for).
+ *
+ * All or nothing: every file is encoded in memory first, written (temp name + fsync + rename,
+ * writeFileAtomic) into a hidden staging folder inside the output folder, and only then renamed
+ * into place. If any step fails (folder not writable, disk full), the files of this run are
+ * removed, the staging folder with them, and an E_WRITE_FAILED OpalError is thrown: a batch that
+ * resumes by looking for finished outputs never sees a half export.
+ */
+import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { OpalError, isOpalError } from '../../common/errors/index.ts';
+import { encodeDicomSeg } from '../../common/export/dicomSeg.ts';
+import { encodeMeasurementsCsv } from '../../common/export/measurementsCsv.ts';
+import { encodeMeasurementsJson, measurementsDocument, studyIdentifiersFromMeta } from '../../common/export/measurementsJson.ts';
+import { buildReportPdf } from '../../common/export/report/buildReportPdf.ts';
+import { INFECTION_SEGMENTS, LUNG_SEGMENTS } from '../../common/export/segmentCodes.ts';
+import { segSourceFromVolume } from '../../common/export/segSourceFromVolume.ts';
+import { encodeNiftiGz } from '../../common/nifti/index.ts';
+import type { Measurements, ModelProvenance } from '../../common/quant/index.ts';
+import type { Volume } from '../../common/volume/index.ts';
+import { writeFileAtomic } from '../fs/writeFileAtomic.ts';
+
+export const EXPORT_FORMATS = ['seg', 'nifti', 'csv', 'json', 'pdf'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+/** File names in the output folder, per format. */
+export const EXPORT_FILE_NAMES: Record<ExportFormat, string[]> = {
+  seg: ['seg.dcm'],
+  nifti: ['infection.nii.gz', 'lungs.nii.gz'],
+  json: ['measurements.json'],
+  csv: ['measurements.csv'],
+  pdf: ['report.pdf'],
+};
+
+export interface ExportRequest {
+  volume: Volume;
+  /** Lung labelmap (LungLabel values) on the volume's grid. */
+  lungs: Uint8Array;
+  /** Infection labelmap (InfectionLabel values) on the volume's grid. */
+  infection: Uint8Array;
+  measurements: Measurements;
+  model: ModelProvenance;
+  formats: ExportFormat[];
+  /** Time stamped into every file (default: now). */
+  generatedAt?: Date;
+}
+
+export interface WrittenExport {
+  path: string;
+  format: ExportFormat;
+}
+
+export interface WriteExportsOptions {
+  /** Writes one whole file (default writeFileAtomic). Tests inject one that fails. */
+  writeFile?: (path: string, data: Uint8Array | string) => Promise<void>;
+}
+
+interface EncodedFile {
+  name: string;
+  format: ExportFormat;
+  data: Uint8Array | string;
+}
+
+export function parseExportFormats(list: string): ExportFormat[] {
+  const wanted = list
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter((s) => s.length > 0);
+  const bad = wanted.filter((f) => !(EXPORT_FORMATS as readonly string[]).includes(f));
+  if (bad.length > 0 || wanted.length === 0) {
+    throw new OpalError('E_BAD_ARGUMENT', `Unknown export format ${bad.length ? bad.map((b) => `"${b}"`).join(', ') : '(none given)'}; choose from ${EXPORT_FORMATS.join(', ')}`);
+  }
+  return [...new Set(wanted)] as ExportFormat[];
+}
+
+function validate(req: ExportRequest): void {
+  if (req.formats.length === 0) throw new OpalError('E_BAD_ARGUMENT', 'No export format was asked for');
+  for (const f of req.formats) {
+    if (!(EXPORT_FORMATS as readonly string[]).includes(f)) throw new OpalError('E_BAD_ARGUMENT', `Unknown export format "${String(f)}"`);
+  }
+  const n = req.volume.dims[0] * req.volume.dims[1] * req.volume.dims[2];
+  if (req.lungs.length !== n || req.infection.length !== n) {
+    throw new OpalError('E_BAD_ARGUMENT', `The masks (${req.lungs.length} and ${req.infection.length} voxels) do not match the CT (${n} voxels)`);
+  }
+}
+
+/** Every requested file, encoded in memory (no file system yet). */
+export async function encodeExports(req: ExportRequest): Promise<EncodedFile[]> {
+  validate(req);
+  const formats = new Set(req.formats);
+  const generatedAt = req.generatedAt ?? new Date();
+  const study = studyIdentifiersFromMeta(req.volume.meta);
+  const doc = measurementsDocument({ measurements: req.measurements, model: req.model, study, generatedAt });
+  const files: EncodedFile[] = [];
+  if (formats.has('seg')) {
+    const data = encodeDicomSeg({
+      source: segSourceFromVolume(req.volume),
+      labelmaps: [
+        { labelmap: req.infection, segments: INFECTION_SEGMENTS },
+        { labelmap: req.lungs, segments: LUNG_SEGMENTS },
+      ],
+      algorithm: { name: req.model.name, version: req.model.version },
+      edited: req.model.edited,
+      createdAt: generatedAt,
+    });
+    files.push({ name: 'seg.dcm', format: 'seg', data });
+  }
+  if (formats.has('nifti')) {
+    const asVolume = (labelmap: Uint8Array): Volume => ({ ...req.volume, voxels: labelmap });
+    files.push({
+      name: 'infection.nii.gz',
+      format: 'nifti',
+      data: encodeNiftiGz(asVolume(req.infection), { intent: 'label', description: `OPAL infection 0 bg 1 GGO 2 consolidation; ${req.model.name} ${req.model.version}` }),
+    });
+    files.push({
+      name: 'lungs.nii.gz',
+      format: 'nifti',
+      data: encodeNiftiGz(asVolume(req.lungs), { intent: 'label', description: 'OPAL lungs 0 bg 1 right lung 2 left lung' }),
+    });
+  }
+  if (formats.has('json')) files.push({ name: 'measurements.json', format: 'json', data: encodeMeasurementsJson(doc) });
+  if (formats.has('csv')) files.push({ name: 'measurements.csv', format: 'csv', data: encodeMeasurementsCsv(doc) });
+  if (formats.has('pdf')) {
+    const data = await buildReportPdf({ volume: req.volume, lungs: req.lungs, infection: req.infection, measurements: req.measurements, model: req.model, study, generatedAt });
+    files.push({ name: 'report.pdf', format: 'pdf', data });
+  }
+  return files;
+}
+
+function writeFailed(outDir: string, e: unknown): OpalError {
+  if (isOpalError(e) && e.code === 'E_WRITE_FAILED') return e;
+  const reason = e instanceof Error ? e.message : String(e);
+  return new OpalError('E_WRITE_FAILED', `Could not write the exports to ${outDir}: ${reason}`, outDir);
+}
+
+export async function writeExports(outDir: string, req: ExportRequest, options: WriteExportsOptions = {}): Promise<WrittenExport[]> {
+  const writeFile = options.writeFile ?? writeFileAtomic;
+  const files = await encodeExports(req);
+  const dir = resolve(outDir);
+  let staging: string | undefined;
+  const placed: string[] = [];
+  try {
+    await mkdir(dir, { recursive: true });
+    staging = await mkdtemp(join(dir, '.opal-export-'));
+    for (const f of files) await writeFile(join(staging, f.name), f.data);
+    for (const f of files) {
+      const target = join(dir, f.name);
+      await rename(join(staging, f.name), target);
+      placed.push(target);
+    }
+  } catch (e) {
+    // Leave nothing of this run behind: neither staged files nor a partial set in the folder.
+    await Promise.all(placed.map((p) => rm(p, { force: true })));
+    if (staging) await rm(staging, { recursive: true, force: true });
+    throw writeFailed(dir, e);
+  }
+  await rm(staging, { recursive: true, force: true });
+  return files.map((f) => ({ path: join(dir, f.name), format: f.format }));
+}
