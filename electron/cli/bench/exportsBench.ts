@@ -8,10 +8,18 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { quantify } from '../../common/quant/quantify.ts';
 import { InfectionLabel, LungLabel, type Mat3, type Vec3, type Volume } from '../../common/volume/index.ts';
-import { encodeExports, EXPORT_FORMATS, writeExports, type ExportFormat } from '../../main/exports/writeExports.ts';
+import {
+  encodeExports,
+  EXPORT_FORMATS,
+  writeExports,
+  type ExportFormat,
+} from '../../main/exports/writeExports.ts';
 import type { BenchContext, BenchResult, BenchRow, BenchSection } from './BenchSection.ts';
 
-function syntheticChestWithInfection(n: number, nz: number): { volume: Volume<Int16Array>; lungs: Uint8Array; infection: Uint8Array } {
+function syntheticChestWithInfection(
+  n: number,
+  nz: number,
+): { volume: Volume<Int16Array>; lungs: Uint8Array; infection: Uint8Array } {
   const dims: Vec3 = [n, n, nz];
   const spacingMm: Vec3 = [(0.7 * 512) / n, (0.7 * 512) / n, (1.0 * 300) / nz];
   const direction: Mat3 = [1, 0, 0, 0, 1, 0, 0, 0, 1];
@@ -73,8 +81,20 @@ export const exportsBench: BenchSection = {
     const [n, nz] = ctx.quick ? [256, 60] : [512, 300];
     ctx.log(`exports: building a ${n}x${n}x${nz} synthetic chest with lungs and infection`);
     const { volume, lungs, infection } = syntheticChestWithInfection(n, nz);
-    const measurements = quantify({ lungs, infection, dims: volume.dims, spacingMm: volume.spacingMm, direction: volume.direction });
-    const model = { name: 'bench-model', version: '0.0.0', sha256: '0'.repeat(64), executionProvider: 'cpu', edited: false };
+    const measurements = quantify({
+      lungs,
+      infection,
+      dims: volume.dims,
+      spacingMm: volume.spacingMm,
+      direction: volume.direction,
+    });
+    const model = {
+      name: 'bench-model',
+      version: '0.0.0',
+      sha256: '0'.repeat(64),
+      executionProvider: 'cpu',
+      edited: false,
+    };
     const rows: BenchRow[] = [];
     let totalEncode = 0;
     let totalWrite = 0;
@@ -91,7 +111,10 @@ export const exportsBench: BenchSection = {
       const t2 = performance.now();
       for (const f of files) await writeFile(join(ctx.workDir, `raw-${f.name}`), f.data);
       const rawMs = performance.now() - t2;
-      const bytes = files.reduce((a, f) => a + (typeof f.data === 'string' ? Buffer.byteLength(f.data) : f.data.byteLength), 0);
+      const bytes = files.reduce(
+        (a, f) => a + (typeof f.data === 'string' ? Buffer.byteLength(f.data) : f.data.byteLength),
+        0,
+      );
       totalEncode += encodeMs;
       totalWrite += writeMs;
       totalRaw += rawMs;
@@ -118,7 +141,9 @@ export const exportsBench: BenchSection = {
     return {
       title: `Exports of a ${n}x${n}x${nz} CT (synthetic lungs and infection)`,
       rows,
-      notes: ['atomic write = temp file + fsync + rename per file, then moved from a staging folder (all or nothing)'],
+      notes: [
+        'atomic write = temp file + fsync + rename per file, then moved from a staging folder (all or nothing)',
+      ],
     };
   },
 };
