@@ -241,13 +241,23 @@ export function registerSegmentCommand(program: Command): void {
       const tty = Boolean(process.stderr.isTTY) && !opts.json;
       try {
         if (study) {
-          const summary = await segmentOne(resolve(study), outRoot, model, formats, {
-            threads,
-            series: opts.series,
-            signal: controller.signal,
-            progress: tty,
-            label: basename(study),
-          });
+          let summary: SegmentSummary;
+          try {
+            summary = await segmentOne(resolve(study), outRoot, model, formats, {
+              threads,
+              series: opts.series,
+              signal: controller.signal,
+              progress: tty,
+              label: basename(study),
+            });
+          } catch (e) {
+            if (interrupted && toOpalError(e).code === 'E_CANCELLED') {
+              process.stderr.write('opal: interrupted; nothing was written\n');
+              process.exitCode = 130;
+              return;
+            }
+            throw e;
+          }
           if (opts.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
           else {
             process.stdout.write(`${summary.input}: ${formatSummaryLine(summary)}\n`);
