@@ -35,7 +35,9 @@ export async function runCli(argv: string[]): Promise<number> {
       process.stderr.write(`opal: ${e.code}: ${e.message}${e.detail ? ` (${e.detail})` : ''}\n`);
       return 2;
     }
-    process.stderr.write(`opal: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.stderr.write(
+      `opal: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
+    );
     return 70;
   }
 }

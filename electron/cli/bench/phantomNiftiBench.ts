@@ -30,7 +30,14 @@ export const phantomNiftiBench: BenchSection = {
     const phantom = generateChestPhantom({ size, slices });
     const tGen = seconds(t0);
     const voxelBytes = phantom.volume.voxels.byteLength;
-    rows.push({ step: `generate phantom ${size}x${size}x${slices}`, seconds: tGen, 'MB/s': mb(voxelBytes) / tGen, baseline: '-', 'baseline s': '-', ratio: '-' });
+    rows.push({
+      step: `generate phantom ${size}x${size}x${slices}`,
+      seconds: tGen,
+      'MB/s': mb(voxelBytes) / tGen,
+      baseline: '-',
+      'baseline s': '-',
+      ratio: '-',
+    });
 
     const seriesDir = join(ctx.workDir, 'phantom-series');
     ctx.log('writing the DICOM series');
@@ -45,7 +52,14 @@ export const phantomNiftiBench: BenchSection = {
     t0 = performance.now();
     for (let n = 0; n < contents.length; n++) await writeFile(join(rawDir, files[n]), contents[n]);
     const tRaw = seconds(t0);
-    rows.push({ step: `write series (${series.files.length} files, masks, truth)`, seconds: tSeries, 'MB/s': mb(seriesBytes) / tSeries, baseline: 'writeFile same bytes', 'baseline s': tRaw, ratio: tSeries / tRaw });
+    rows.push({
+      step: `write series (${series.files.length} files, masks, truth)`,
+      seconds: tSeries,
+      'MB/s': mb(seriesBytes) / tSeries,
+      baseline: 'writeFile same bytes',
+      'baseline s': tRaw,
+      ratio: tSeries / tRaw,
+    });
 
     ctx.log('NIfTI encode/decode');
     t0 = performance.now();
@@ -55,7 +69,14 @@ export const phantomNiftiBench: BenchSection = {
     const copy = new Uint8Array(nii.length);
     copy.set(nii);
     const tCopy = seconds(t0);
-    rows.push({ step: 'encodeNifti1 (.nii)', seconds: tEnc, 'MB/s': mb(nii.length) / tEnc, baseline: 'memory copy', 'baseline s': tCopy, ratio: tEnc / tCopy });
+    rows.push({
+      step: 'encodeNifti1 (.nii)',
+      seconds: tEnc,
+      'MB/s': mb(nii.length) / tEnc,
+      baseline: 'memory copy',
+      'baseline s': tCopy,
+      ratio: tEnc / tCopy,
+    });
 
     t0 = performance.now();
     const gz = encodeNiftiGz(phantom.volume);
@@ -63,12 +84,26 @@ export const phantomNiftiBench: BenchSection = {
     t0 = performance.now();
     gzipSync(nii, { level: 6 });
     const tGzip = seconds(t0);
-    rows.push({ step: 'encodeNiftiGz (.nii.gz)', seconds: tEncGz, 'MB/s': mb(nii.length) / tEncGz, baseline: 'fflate gzip level 6', 'baseline s': tGzip, ratio: tEncGz / tGzip });
+    rows.push({
+      step: 'encodeNiftiGz (.nii.gz)',
+      seconds: tEncGz,
+      'MB/s': mb(nii.length) / tEncGz,
+      baseline: 'fflate gzip level 6',
+      'baseline s': tGzip,
+      ratio: tEncGz / tGzip,
+    });
 
     t0 = performance.now();
     decodeNifti(nii);
     const tDec = seconds(t0);
-    rows.push({ step: 'decodeNifti (.nii)', seconds: tDec, 'MB/s': mb(nii.length) / tDec, baseline: 'memory copy', 'baseline s': tCopy, ratio: tDec / tCopy });
+    rows.push({
+      step: 'decodeNifti (.nii)',
+      seconds: tDec,
+      'MB/s': mb(nii.length) / tDec,
+      baseline: 'memory copy',
+      'baseline s': tCopy,
+      ratio: tDec / tCopy,
+    });
 
     t0 = performance.now();
     const back = decodeNifti(gz);
@@ -76,19 +111,42 @@ export const phantomNiftiBench: BenchSection = {
     t0 = performance.now();
     gunzipSync(gz);
     const tGunzip = seconds(t0);
-    rows.push({ step: 'decodeNifti (.nii.gz)', seconds: tDecGz, 'MB/s': mb(nii.length) / tDecGz, baseline: 'fflate gunzip', 'baseline s': tGunzip, ratio: tDecGz / tGunzip });
+    rows.push({
+      step: 'decodeNifti (.nii.gz)',
+      seconds: tDecGz,
+      'MB/s': mb(nii.length) / tDecGz,
+      baseline: 'fflate gunzip',
+      'baseline s': tGunzip,
+      ratio: tDecGz / tGunzip,
+    });
 
     const niiPath = join(ctx.workDir, 'phantom-ct.nii.gz');
     t0 = performance.now();
     await writeNiftiFile(niiPath, phantom.volume);
     const tWrite = seconds(t0);
-    rows.push({ step: 'writeNiftiFile (.nii.gz, node zlib)', seconds: tWrite, 'MB/s': mb(nii.length) / tWrite, baseline: 'fflate gzip level 6', 'baseline s': tGzip, ratio: tWrite / tGzip });
+    rows.push({
+      step: 'writeNiftiFile (.nii.gz, node zlib)',
+      seconds: tWrite,
+      'MB/s': mb(nii.length) / tWrite,
+      baseline: 'fflate gzip level 6',
+      'baseline s': tGzip,
+      ratio: tWrite / tGzip,
+    });
     t0 = performance.now();
     await readNiftiFile(niiPath);
     const tRead = seconds(t0);
-    rows.push({ step: 'readNiftiFile (.nii.gz, node zlib)', seconds: tRead, 'MB/s': mb(nii.length) / tRead, baseline: 'fflate gunzip', 'baseline s': tGunzip, ratio: tRead / tGunzip });
+    rows.push({
+      step: 'readNiftiFile (.nii.gz, node zlib)',
+      seconds: tRead,
+      'MB/s': mb(nii.length) / tRead,
+      baseline: 'fflate gunzip',
+      'baseline s': tGunzip,
+      ratio: tRead / tGunzip,
+    });
 
-    const same = back.voxels.length === phantom.volume.voxels.length && back.voxels.every((v, n) => v === phantom.volume.voxels[n]);
+    const same =
+      back.voxels.length === phantom.volume.voxels.length &&
+      back.voxels.every((v, n) => v === phantom.volume.voxels[n]);
     const t = phantom.truth;
     return {
       title: `Chest phantom and NIfTI (${size}x${size}x${slices}, ${mb(voxelBytes).toFixed(0)} MB of int16 voxels)`,

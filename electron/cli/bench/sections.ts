@@ -1,5 +1,7 @@
 import type { BenchSection } from './BenchSection.ts';
+import { phantomNiftiBench } from './phantomNiftiBench.ts';
 import { exportsBench } from './exportsBench.ts';
+import { pipelineBench } from './pipelineBench.ts';
 
 /** Every benchmark section, in pipeline order. Each issue adds its stage here. */
-export const benchSections: BenchSection[] = [exportsBench];
+export const benchSections: BenchSection[] = [phantomNiftiBench, exportsBench, pipelineBench];

@@ -17,7 +17,10 @@ export function registerBenchCommand(program: Command): void {
       const wanted = opts.only?.split(',').map((s) => s.trim());
       const sections = benchSections.filter((s) => !wanted || wanted.includes(s.name));
       if (wanted && sections.length !== wanted.length) {
-        throw new OpalError('E_BAD_ARGUMENT', `unknown bench section; known: ${benchSections.map((s) => s.name).join(', ')}`);
+        throw new OpalError(
+          'E_BAD_ARGUMENT',
+          `unknown bench section; known: ${benchSections.map((s) => s.name).join(', ')}`,
+        );
       }
       const workDir = await mkdtemp(join(tmpdir(), 'opal-bench-'));
       const results = [];

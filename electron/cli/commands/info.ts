@@ -5,7 +5,9 @@ import { formatInfoText, infoJsonFromScan } from '../../main/studies/infoReport.
 export function registerInfoCommand(program: Command): void {
   program
     .command('info')
-    .description('List the studies and series found in a DICOM file, folder or DICOMDIR, and every skipped file with its reason')
+    .description(
+      'List the studies and series found in a DICOM file, folder or DICOMDIR, and every skipped file with its reason',
+    )
     .argument('<path>', 'DICOM file, folder (scanned recursively) or DICOMDIR')
     .option('--json', 'print the stable JSON form: {series: [...], skipped: [...]}')
     .action(async (path: string, opts: { json?: boolean }) => {
@@ -13,11 +15,16 @@ export function registerInfoCommand(program: Command): void {
       const scan = await scanPath(path, {
         onProgress: tty
           ? (p) => {
-              if (p.phase === 'reading') process.stderr.write(`\rreading headers ${p.done}/${p.total}${p.done === p.total ? '\n' : ''}`);
+              if (p.phase === 'reading')
+                process.stderr.write(
+                  `\rreading headers ${p.done}/${p.total}${p.done === p.total ? '\n' : ''}`,
+                );
             }
           : undefined,
       });
       const info = infoJsonFromScan(scan);
-      process.stdout.write(opts.json ? JSON.stringify(info, null, 2) + '\n' : formatInfoText(info, scan.root));
+      process.stdout.write(
+        opts.json ? JSON.stringify(info, null, 2) + '\n' : formatInfoText(info, scan.root),
+      );
     });
 }

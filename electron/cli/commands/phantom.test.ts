@@ -19,8 +19,12 @@ afterAll(() => {
 async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
+  const o = vi
+    .spyOn(process.stdout, 'write')
+    .mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
+  const e = vi
+    .spyOn(process.stderr, 'write')
+    .mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
   try {
     const code = await runCli(['node', 'opal', ...args]);
     return { code, out, err };
@@ -36,7 +40,9 @@ describe('opal phantom', () => {
     const r = await run(['phantom', '--out', dir, '--size', '48', '--slices', '4', '--seed', '5']);
     expect(r.code).toBe(0);
     expect(r.out.trim().split('\n')).toHaveLength(1);
-    expect(r.out).toMatch(/^phantom seed 5: 4 slices of 48x48 \(7\.5 x 7\.5 x 10 mm\) -> .* lungs \d+ mL \(right \d+, left \d+\), ground-glass [\d.]+ mL, consolidation [\d.]+ mL; series 2\.25\.\d+/);
+    expect(r.out).toMatch(
+      /^phantom seed 5: 4 slices of 48x48 \(7\.5 x 7\.5 x 10 mm\) -> .* lungs \d+ mL \(right \d+, left \d+\), ground-glass [\d.]+ mL, consolidation [\d.]+ mL; series 2\.25\.\d+/,
+    );
     expect(readdirSync(dir).filter((f) => f.endsWith('.dcm'))).toHaveLength(4);
     expect(existsSync(join(dir, 'truth.json'))).toBe(true);
   });
@@ -45,7 +51,13 @@ describe('opal phantom', () => {
     const dir = tempDir('opal-cli-phantom-');
     const r = await run(['phantom', '--out', dir, '--size', '32', '--slices', '2', '--json']);
     expect(r.code).toBe(0);
-    const j = JSON.parse(r.out) as { fileCount: number; seriesInstanceUid: string; truthPath: string; lungsMaskPath: string; truth: { seed: number; dims: number[] } };
+    const j = JSON.parse(r.out) as {
+      fileCount: number;
+      seriesInstanceUid: string;
+      truthPath: string;
+      lungsMaskPath: string;
+      truth: { seed: number; dims: number[] };
+    };
     expect(j.fileCount).toBe(2);
     expect(j.seriesInstanceUid).toMatch(/^2\.25\.\d+$/);
     expect(j.truthPath).toBe(join(dir, 'truth.json'));

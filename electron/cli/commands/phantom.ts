@@ -25,7 +25,10 @@ const SYNTAXES: Record<string, string> = {
 function integer(name: string, text: string, min: number, max: number): number {
   const n = Number(text);
   if (!/^-?\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
-    throw new OpalError('E_BAD_ARGUMENT', `--${name} must be an integer from ${min} to ${max}, got "${text}"`);
+    throw new OpalError(
+      'E_BAD_ARGUMENT',
+      `--${name} must be an integer from ${min} to ${max}, got "${text}"`,
+    );
   }
   return n;
 }
@@ -33,29 +36,51 @@ function integer(name: string, text: string, min: number, max: number): number {
 function positive(name: string, text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const n = Number(text);
-  if (!Number.isFinite(n) || n <= 0) throw new OpalError('E_BAD_ARGUMENT', `--${name} must be a positive number of millimetres, got "${text}"`);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new OpalError(
+      'E_BAD_ARGUMENT',
+      `--${name} must be a positive number of millimetres, got "${text}"`,
+    );
   return n;
 }
 
 export function registerPhantomCommand(program: Command): void {
   program
     .command('phantom')
-    .description('write the synthetic chest CT phantom: a DICOM series with truth.json and truth masks (NIfTI)')
+    .description(
+      'write the synthetic chest CT phantom: a DICOM series with truth.json and truth masks (NIfTI)',
+    )
     .requiredOption('--out <dir>', 'output folder (created if missing)')
     .option('--seed <n>', 'seed of every random choice', '1')
-    .option('--slices <n>', 'number of axial slices (slice thickness defaults to 300 mm / slices, at most 10 mm)', '64')
+    .option(
+      '--slices <n>',
+      'number of axial slices (slice thickness defaults to 300 mm / slices, at most 10 mm)',
+      '64',
+    )
     .option('--size <n>', 'rows = columns of each slice (pixel spacing defaults to 360 mm / size)', '512')
     .option('--pixel-spacing <mm>', 'in-plane pixel spacing in mm')
     .option('--slice-thickness <mm>', 'slice spacing = thickness in mm')
-    .option('--transfer-syntax <name>', 'explicit | implicit | deflate (all uncompressed little endian)', 'explicit')
-    .option('--signed', 'signed 16-bit stored pixels (PixelRepresentation 1) instead of unsigned 12-bit', false)
+    .option(
+      '--transfer-syntax <name>',
+      'explicit | implicit | deflate (all uncompressed little endian)',
+      'explicit',
+    )
+    .option(
+      '--signed',
+      'signed 16-bit stored pixels (PixelRepresentation 1) instead of unsigned 12-bit',
+      false,
+    )
     .option('--json', 'print the result as JSON', false)
     .action(async (opts: PhantomCliOptions) => {
       const seed = integer('seed', opts.seed, 0, 2 ** 31 - 1);
       const slices = integer('slices', opts.slices, 1, 2000);
       const size = integer('size', opts.size, 16, 2048);
       const transferSyntaxUid = SYNTAXES[opts.transferSyntax];
-      if (!transferSyntaxUid) throw new OpalError('E_BAD_ARGUMENT', `--transfer-syntax must be one of ${Object.keys(SYNTAXES).join(', ')}, got "${opts.transferSyntax}"`);
+      if (!transferSyntaxUid)
+        throw new OpalError(
+          'E_BAD_ARGUMENT',
+          `--transfer-syntax must be one of ${Object.keys(SYNTAXES).join(', ')}, got "${opts.transferSyntax}"`,
+        );
       const outDir = resolve(opts.out);
       const t0 = performance.now();
       const r = await writePhantomSeries(outDir, {
@@ -71,7 +96,9 @@ export function registerPhantomCommand(program: Command): void {
       const t = r.truth;
       if (opts.json) {
         const { files, truth, ...paths } = r;
-        process.stdout.write(JSON.stringify({ outDir, fileCount: files.length, ...paths, seconds, truth }, null, 2) + '\n');
+        process.stdout.write(
+          JSON.stringify({ outDir, fileCount: files.length, ...paths, seconds, truth }, null, 2) + '\n',
+        );
         return;
       }
       const mm = t.spacingMm.map((v) => +v.toFixed(3)).join(' x ');

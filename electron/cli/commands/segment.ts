@@ -1,13 +1,317 @@
 import type { Command } from 'commander';
-import { OpalError } from '../../common/errors/index.ts';
+import { SingleBar } from 'cli-progress';
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { z } from 'zod';
+import { OpalError, toOpalError, type OpalErrorJson } from '../../common/errors/index.ts';
+import type { Measurements, ModelProvenance } from '../../common/quant/index.ts';
+import { writeFileAtomic } from '../../main/fs/writeFileAtomic.ts';
+import { closeInferenceService } from '../../main/inference/InferenceService.ts';
+import { resolveModel, type ResolvedModel } from '../../main/inference/loadModelManifest.ts';
+import {
+  segmentStudy,
+  type SegmentProgress,
+  type SegmentStage,
+} from '../../main/segmentation/segmentStudy.ts';
+import { parseExportFormats, writeExports, type ExportFormat } from '../../main/exports/writeExports.ts';
 
-// Placeholder until its issue lands: the command exists so that `opal --help` lists it.
+/** Written last (atomically) into a study's output folder: the study is finished. */
+export const DONE_MARKER = '.opal-done.json';
+
+const DoneMarkerSchema = z.object({
+  input: z.string(),
+  modelSha256: z.string(),
+  formats: z.array(z.string()),
+  files: z.array(z.string()),
+});
+
+export interface SegmentSummary {
+  input: string;
+  outDir: string;
+  files: { path: string; format: string }[];
+  measurements: Measurements;
+  model: ModelProvenance;
+  warnings: OpalErrorJson[];
+  timingsMs: Record<string, number>;
+  previewLatencyMs?: number;
+  skipped?: boolean;
+}
+
+interface SegmentCliOptions {
+  out?: string;
+  model?: string;
+  format: string;
+  threads?: string;
+  json: boolean;
+  batch?: string;
+  series?: string;
+}
+
+const STAGE_SPAN: Record<SegmentStage, [number, number]> = {
+  model: [0, 2],
+  loading: [2, 25],
+  lungs: [25, 35],
+  preview: [35, 50],
+  inference: [50, 95],
+  quantification: [95, 100],
+};
+
+function progressReporter(
+  enabled: boolean,
+  label: string,
+): { update: (p: SegmentProgress) => void; stop: () => void } {
+  if (!enabled) return { update: () => undefined, stop: () => undefined };
+  const bar = new SingleBar({
+    format: `${label} [{bar}] {percentage}% {stage}`,
+    hideCursor: true,
+    stream: process.stderr,
+    clearOnComplete: true,
+  });
+  bar.start(100, 0, { stage: 'model' });
+  return {
+    update: (p) => {
+      const [a, b] = STAGE_SPAN[p.stage];
+      bar.update(Math.round(a + (b - a) * Math.min(1, Math.max(0, p.fraction))), { stage: p.stage });
+    },
+    stop: () => bar.stop(),
+  };
+}
+
+/** Output folder of one study in batch mode: readable name plus a hash of the absolute input path. */
+export function studyFolderName(input: string): string {
+  const abs = resolve(input);
+  const stem =
+    basename(abs)
+      .replace(/\.nii(\.gz)?$/i, '')
+      .replace(/[^A-Za-z0-9._-]+/g, '_')
+      .slice(0, 60) || 'study';
+  return `${stem}-${createHash('sha256').update(abs).digest('hex').slice(0, 8)}`;
+}
+
+/** Parses LIST.txt: one study path per line; blank lines and lines starting with # are ignored. Relative paths are relative to the list. */
+export async function readBatchList(listPath: string): Promise<string[]> {
+  let text: string;
+  try {
+    text = await readFile(listPath, 'utf8');
+  } catch {
+    throw new OpalError('E_NOT_FOUND', `The batch list ${listPath} cannot be read.`, listPath);
+  }
+  const base = dirname(resolve(listPath));
+  const studies = text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l.length > 0 && !l.startsWith('#'))
+    .map((l) => resolve(base, l));
+  if (studies.length === 0)
+    throw new OpalError('E_BAD_ARGUMENT', `The batch list ${listPath} names no study.`, listPath);
+  return studies;
+}
+
+async function isDone(outDir: string, model: ResolvedModel, formats: ExportFormat[]): Promise<boolean> {
+  try {
+    const marker = DoneMarkerSchema.parse(JSON.parse(await readFile(join(outDir, DONE_MARKER), 'utf8')));
+    return marker.modelSha256 === model.manifest.sha256 && formats.every((f) => marker.formats.includes(f));
+  } catch {
+    return false;
+  }
+}
+
+/** Segments one study and writes its exports, then the done-marker. */
+export async function segmentOne(
+  input: string,
+  outDir: string,
+  model: ResolvedModel,
+  formats: ExportFormat[],
+  opts: { threads?: number; series?: string; signal: AbortSignal; progress: boolean; label: string },
+): Promise<SegmentSummary> {
+  const reporter = progressReporter(opts.progress, opts.label);
+  try {
+    const result = await segmentStudy(input, {
+      model,
+      threads: opts.threads,
+      seriesInstanceUid: opts.series,
+      signal: opts.signal,
+      onProgress: reporter.update,
+    });
+    if (opts.signal.aborted) throw new OpalError('E_CANCELLED', 'Segmentation was cancelled.');
+    try {
+      await mkdir(outDir, { recursive: true });
+    } catch (e) {
+      throw new OpalError(
+        'E_WRITE_FAILED',
+        `The output folder ${outDir} cannot be created: ${(e as Error).message}`,
+        outDir,
+      );
+    }
+    // A marker from an earlier run with other settings no longer describes this folder.
+    await rm(join(outDir, DONE_MARKER), { force: true }).catch(() => undefined);
+    const t0 = performance.now();
+    const files = await writeExports(outDir, {
+      volume: result.volume,
+      lungs: result.lungs,
+      infection: result.infection,
+      measurements: result.measurements,
+      model: result.provenance,
+      formats,
+    });
+    result.timingsMs.exports = performance.now() - t0;
+    await writeFileAtomic(
+      join(outDir, DONE_MARKER),
+      JSON.stringify(
+        { input, modelSha256: model.manifest.sha256, formats, files: files.map((f) => basename(f.path)) },
+        null,
+        2,
+      ),
+    );
+    return {
+      input,
+      outDir,
+      files,
+      measurements: result.measurements,
+      model: result.provenance,
+      warnings: result.warnings,
+      timingsMs: result.timingsMs,
+      previewLatencyMs: result.previewLatencyMs,
+    };
+  } finally {
+    reporter.stop();
+  }
+}
+
+export function formatSummaryLine(s: SegmentSummary): string {
+  const m = s.measurements;
+  const ml = (v: number): string => v.toFixed(1);
+  return (
+    `infection ${ml(m.infection.totalMl)} mL (GGO ${ml(m.infection.groundGlassMl)}, consolidation ${ml(m.infection.consolidationMl)}, ${m.infection.lesionCount} lesions); ` +
+    `lungs ${ml(m.lungs.totalVolumeMl)} mL (right ${ml(m.lungs.right.volumeMl)}, ${m.lungs.right.involvementPercent.toFixed(1)} % involved; ` +
+    `left ${ml(m.lungs.left.volumeMl)}, ${m.lungs.left.involvementPercent.toFixed(1)} % involved); severity ${m.severity.total}/30 (zone-based approximation)`
+  );
+}
+
+function parseThreads(v?: string): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 256)
+    throw new OpalError('E_BAD_ARGUMENT', `--threads must be a whole number from 1 to 256, not "${v}".`);
+  return n;
+}
+
 export function registerSegmentCommand(program: Command): void {
   program
     .command('segment')
-    .description('(not implemented yet)')
-    .allowUnknownOption()
-    .action(() => {
-      throw new OpalError('E_INTERNAL', 'segment is not implemented yet');
+    .description(
+      'segment lungs and COVID-19 infection (GGO, consolidation) in a CT study and write the exports',
+    )
+    .argument('[study]', 'DICOM folder, file or DICOMDIR, or a NIfTI file (.nii, .nii.gz)')
+    .option('--out <dir>', 'output folder (batch mode: one sub-folder per study)')
+    .option(
+      '--model <name>',
+      'model name (models/manifests/<name>.json) or manifest path; default: the default model',
+    )
+    .option('--format <list>', 'exports, comma-separated: seg,nifti,csv,json,pdf', 'seg,nifti,csv,json,pdf')
+    .option('--threads <n>', 'inference threads (default: all cores)')
+    .option('--series <uid>', 'SeriesInstanceUID to segment when the folder holds several')
+    .option(
+      '--batch <list>',
+      'text file with one study path per line; restartable (finished studies are skipped)',
+    )
+    .option('--json', 'print one JSON summary on stdout', false)
+    .action(async (study: string | undefined, opts: SegmentCliOptions) => {
+      if (!opts.out) throw new OpalError('E_BAD_ARGUMENT', 'Say where the results go with --out DIR.');
+      if (study && opts.batch)
+        throw new OpalError('E_BAD_ARGUMENT', 'Give either one study or --batch LIST.txt, not both.');
+      if (!study && !opts.batch)
+        throw new OpalError('E_BAD_ARGUMENT', 'Name a study (DICOM folder or NIfTI file) or a --batch list.');
+      const formats = parseExportFormats(opts.format);
+      const threads = parseThreads(opts.threads);
+      const model = await resolveModel(opts.model);
+      const outRoot = resolve(opts.out);
+      const controller = new AbortController();
+      let interrupted = false;
+      const onSigint = (): void => {
+        if (interrupted) process.exit(130);
+        interrupted = true;
+        process.stderr.write(
+          '\nopal: interrupted; stopping after cleaning up (press Ctrl-C again to quit at once)\n',
+        );
+        controller.abort();
+      };
+      process.on('SIGINT', onSigint);
+      const tty = Boolean(process.stderr.isTTY) && !opts.json;
+      try {
+        if (study) {
+          let summary: SegmentSummary;
+          try {
+            summary = await segmentOne(resolve(study), outRoot, model, formats, {
+              threads,
+              series: opts.series,
+              signal: controller.signal,
+              progress: tty,
+              label: basename(study),
+            });
+          } catch (e) {
+            if (interrupted && toOpalError(e).code === 'E_CANCELLED') {
+              process.stderr.write('opal: interrupted; nothing was written\n');
+              process.exitCode = 130;
+              return;
+            }
+            throw e;
+          }
+          if (opts.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
+          else {
+            process.stdout.write(`${summary.input}: ${formatSummaryLine(summary)}\n`);
+            process.stdout.write(
+              `model ${summary.model.name} ${summary.model.version} on ${summary.model.executionProvider}; wrote ${summary.files.length} files to ${summary.outDir}\n`,
+            );
+            for (const w of summary.warnings) process.stderr.write(`warning: ${w.code}: ${w.message}\n`);
+          }
+          return;
+        }
+        const studies = await readBatchList(opts.batch!);
+        const summaries: (SegmentSummary | { input: string; outDir: string; error: OpalErrorJson })[] = [];
+        let failed = 0;
+        for (const [i, input] of studies.entries()) {
+          if (controller.signal.aborted) break;
+          const outDir = join(outRoot, studyFolderName(input));
+          const tag = `[${i + 1}/${studies.length}]`;
+          if (await isDone(outDir, model, formats)) {
+            process.stderr.write(`${tag} ${input}: already done, skipped (${outDir})\n`);
+            summaries.push({ input, outDir, skipped: true } as SegmentSummary);
+            continue;
+          }
+          const t0 = performance.now();
+          try {
+            const s = await segmentOne(input, outDir, model, formats, {
+              threads,
+              series: opts.series,
+              signal: controller.signal,
+              progress: tty,
+              label: tag,
+            });
+            summaries.push(s);
+            process.stderr.write(
+              `${tag} ${input}: ${formatSummaryLine(s)} -> ${outDir} (${((performance.now() - t0) / 1000).toFixed(1)} s)\n`,
+            );
+          } catch (e) {
+            const err = toOpalError(e);
+            if (err.code === 'E_CANCELLED') break;
+            failed++;
+            summaries.push({ input, outDir, error: err.toJSON() });
+            process.stderr.write(`${tag} ${input}: FAILED ${err.code}: ${err.message}\n`);
+          }
+        }
+        if (opts.json)
+          process.stdout.write(JSON.stringify({ studies: summaries, failed, interrupted }, null, 2) + '\n');
+        if (interrupted) {
+          process.stderr.write(
+            `opal: batch interrupted after ${summaries.length} of ${studies.length} studies; run the same command again to resume\n`,
+          );
+          process.exitCode = 130;
+        } else if (failed > 0) process.exitCode = 1;
+      } finally {
+        process.off('SIGINT', onSigint);
+        await closeInferenceService();
+      }
     });
 }

@@ -45,6 +45,12 @@ export function connectedComponents3d(
   if (mask.length !== n) throw new RangeError(`mask has ${mask.length} voxels, dims say ${n}`);
   const labels = new Int32Array(n);
   const offsets = neighbourOffsets(connectivity);
+  // Flat neighbour tables: axis steps and linear index offsets (no tuple reads in the hot loop).
+  const dx = Int8Array.from(offsets.map((o) => o[0]));
+  const dy = Int8Array.from(offsets.map((o) => o[1]));
+  const dz = Int8Array.from(offsets.map((o) => o[2]));
+  const dIndex = Int32Array.from(offsets.map((o) => o[0] + nx * (o[1] + ny * o[2])));
+  const nOffsets = offsets.length;
   const sliceSize = nx * ny;
   let stack = new Int32Array(1 << 16);
   const sizesList: number[] = [0];
@@ -101,13 +107,15 @@ export function connectedComponents3d(
         }
         continue;
       }
-      for (let o = 0; o < offsets.length; o++) {
-        const off = offsets[o];
-        const ii = i + off[0];
-        const jj = j + off[1];
-        const kk = k + off[2];
-        if (ii < 0 || jj < 0 || kk < 0 || ii >= nx || jj >= ny || kk >= nz) continue;
-        const w = ii + nx * (jj + ny * kk);
+      const interior = i > 0 && j > 0 && k > 0 && i < nx - 1 && j < ny - 1 && k < nz - 1;
+      for (let o = 0; o < nOffsets; o++) {
+        if (!interior) {
+          const ii = i + dx[o];
+          const jj = j + dy[o];
+          const kk = k + dz[o];
+          if (ii < 0 || jj < 0 || kk < 0 || ii >= nx || jj >= ny || kk >= nz) continue;
+        }
+        const w = v + dIndex[o];
         if (mask[w] === 0 || labels[w] !== 0) continue;
         labels[w] = id;
         push(w);

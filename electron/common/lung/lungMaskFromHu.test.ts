@@ -2,8 +2,33 @@ import { describe, expect, it } from 'vitest';
 import { lungMaskFromHu } from './lungMaskFromHu.ts';
 import { diceForLabel, syntheticChest } from './syntheticChest.testutil.ts';
 import { IDENTITY_DIRECTION, type Volume } from '../volume/index.ts';
+import { generateChestPhantom } from '../phantom/index.ts';
 
 describe('lungMaskFromHu', () => {
+  it.each([
+    [1, 128, 32],
+    [7, 160, 40],
+  ])(
+    'matches the chest phantom (seed %i, %i² x %i) with Dice >= 0.97 per lung, trachea removed',
+    (seed, size, slices) => {
+      const p = generateChestPhantom({ seed, size, slices });
+      const r = lungMaskFromHu(p.volume);
+      expect(r.warnings).toEqual([]);
+      expect(diceForLabel(r.lungs, p.lungs, 1)).toBeGreaterThanOrEqual(0.97);
+      expect(diceForLabel(r.lungs, p.lungs, 2)).toBeGreaterThanOrEqual(0.97);
+      expect(r.airwayVoxels).toBeGreaterThan(0);
+      // every infected voxel of the truth lies inside the found lungs (consolidation kept in the mask)
+      let infected = 0;
+      let inside = 0;
+      for (let v = 0; v < p.infection.length; v++) {
+        if (p.infection[v] === 0) continue;
+        infected++;
+        if (r.lungs[v] !== 0) inside++;
+      }
+      expect(inside / infected).toBeGreaterThan(0.97);
+    },
+  );
+
   it('finds both lungs of a synthetic chest with Dice >= 0.97 each, vessels and a peripheral lesion inside', () => {
     const { volume, truth } = syntheticChest();
     const r = lungMaskFromHu(volume);

@@ -145,92 +145,54 @@ export function labelComponents2d(
   return out;
 }
 
-const INF = 1e20;
-
 /**
- * Squared Euclidean distance (mm²) from every pixel to the nearest pixel where `isSite` is true,
- * on a grid with pixel spacing (sx, sy) mm. Felzenszwalb & Huttenlocher's separable lower-envelope
- * algorithm (Theory of Computing 8, 2012): linear in the pixel count.
+ * Morphological closing of a binary slice with a (2rx+1) x (2ry+1) rectangle, in place: dilation,
+ * then erosion, each separable and computed with running counts, so the cost is linear in the
+ * pixel count whatever the radius. `tmp` and `tmp2` are scratch slices of the same size. The caller
+ * leaves a margin of at least the radius around the mask so that the dilation is not clipped.
  */
-export function squaredDistance2d(
-  isSite: Uint8Array,
-  nx: number,
-  ny: number,
-  sx: number,
-  sy: number,
-  out: Float64Array,
-): void {
-  const n = Math.max(nx, ny);
-  const f = new Float64Array(n);
-  const d = new Float64Array(n);
-  const v = new Int32Array(n);
-  const z = new Float64Array(n + 1);
-  const pass = (len: number, spacing: number): void => {
-    // 1-D transform of f into d with sample spacing `spacing`.
-    const s2 = spacing * spacing;
-    let k = 0;
-    v[0] = 0;
-    z[0] = -INF;
-    z[1] = INF;
-    for (let q = 1; q < len; q++) {
-      if (f[q] >= INF) continue;
-      if (f[v[k]] >= INF) {
-        v[k] = q;
-        continue;
-      }
-      let s = (f[q] + s2 * q * q - (f[v[k]] + s2 * v[k] * v[k])) / (2 * s2 * (q - v[k]));
-      while (s <= z[k]) {
-        k--;
-        s = (f[q] + s2 * q * q - (f[v[k]] + s2 * v[k] * v[k])) / (2 * s2 * (q - v[k]));
-      }
-      k++;
-      v[k] = q;
-      z[k] = s;
-      z[k + 1] = INF;
-    }
-    if (f[v[0]] >= INF && k === 0) {
-      for (let q = 0; q < len; q++) d[q] = INF;
-      return;
-    }
-    k = 0;
-    for (let q = 0; q < len; q++) {
-      while (z[k + 1] < q) k++;
-      const dq = q - v[k];
-      d[q] = s2 * dq * dq + f[v[k]];
-    }
-  };
-  // Columns (along y) first, then rows (along x).
-  for (let i = 0; i < nx; i++) {
-    for (let j = 0; j < ny; j++) f[j] = isSite[i + nx * j] !== 0 ? 0 : INF;
-    pass(ny, sy);
-    for (let j = 0; j < ny; j++) out[i + nx * j] = d[j];
-  }
-  for (let j = 0; j < ny; j++) {
-    const row = nx * j;
-    for (let i = 0; i < nx; i++) f[i] = out[row + i];
-    pass(nx, sx);
-    for (let i = 0; i < nx; i++) out[row + i] = d[i];
-  }
-}
-
-/**
- * Morphological closing of a binary slice with a disk of `radiusMm` (dilate, then erode), in place.
- * The caller leaves a margin of at least the radius around the mask so that dilation is not clipped.
- */
-export function closeDisk2d(
+export function closeRect2d(
   slice: Uint8Array,
   nx: number,
   ny: number,
-  sx: number,
-  sy: number,
-  radiusMm: number,
-  scratch: Float64Array,
+  rx: number,
+  ry: number,
   tmp: Uint8Array,
+  tmp2: Uint8Array,
 ): void {
-  const r2 = radiusMm * radiusMm;
-  squaredDistance2d(slice, nx, ny, sx, sy, scratch);
-  // tmp = complement of the dilation: the sites for the erosion distance.
-  for (let p = 0; p < nx * ny; p++) tmp[p] = scratch[p] <= r2 ? 0 : 1;
-  squaredDistance2d(tmp, nx, ny, sx, sy, scratch);
-  for (let p = 0; p < nx * ny; p++) if (tmp[p] === 0 && scratch[p] > r2) slice[p] = 1;
+  // dilate: tmp = rows dilated, tmp2 = columns of tmp dilated
+  boxPass(slice, tmp, nx, ny, rx, true, 'any');
+  boxPass(tmp, tmp2, nx, ny, ry, false, 'any');
+  // erode the dilation: a pixel stays when its whole window is set
+  boxPass(tmp2, tmp, nx, ny, rx, true, 'all');
+  boxPass(tmp, tmp2, nx, ny, ry, false, 'all');
+  for (let p = 0; p < nx * ny; p++) if (tmp2[p] !== 0) slice[p] = 1;
+}
+
+/** One 1-D pass of a box filter: out = any/all of src within ±r along rows (x) or columns (y). */
+function boxPass(
+  src: Uint8Array,
+  out: Uint8Array,
+  nx: number,
+  ny: number,
+  r: number,
+  alongX: boolean,
+  mode: 'any' | 'all',
+): void {
+  const lines = alongX ? ny : nx;
+  const len = alongX ? nx : ny;
+  const step = alongX ? 1 : nx;
+  for (let line = 0; line < lines; line++) {
+    const base = alongX ? line * nx : line;
+    let count = 0;
+    // window [q - r, q + r], clipped to the line; outside the line counts as unset
+    for (let q = 0; q < Math.min(r, len); q++) count += src[base + q * step];
+    for (let q = 0; q < len; q++) {
+      const enter = q + r;
+      if (enter < len) count += src[base + enter * step];
+      const leave = q - r - 1;
+      if (leave >= 0) count -= src[base + leave * step];
+      out[base + q * step] = mode === 'any' ? (count > 0 ? 1 : 0) : count === 2 * r + 1 ? 1 : 0;
+    }
+  }
 }

@@ -51,6 +51,19 @@ describe('quantify', () => {
     expect(flipped.lungs.right.zones.find((z) => z.zone === 'lower')!.infectionMl).toBe(1);
   });
 
+  it('splits an extent that is not a multiple of three at round(h) and round(2h) from the bottom', () => {
+    // 4 slices: h = 4/3, lower = 1 slice (k 0), middle = 2 slices (k 1-2), upper = 1 slice (k 3)
+    const m = quantify({ ...tiny(4), spacingMm: [10, 10, 10] });
+    expect(m.lungs.right.zones.map((z) => [z.zone, z.lungVolumeMl])).toEqual([
+      ['upper', 2],
+      ['middle', 4],
+      ['lower', 2],
+    ]);
+    // 5 slices: h = 5/3, b1 = 2, b2 = 3: lower 2, middle 1, upper 2
+    const m5 = quantify({ ...tiny(5), spacingMm: [10, 10, 10] });
+    expect(m5.lungs.left.zones.map((z) => z.lungVolumeMl)).toEqual([4, 2, 4]);
+  });
+
   it('scores each zone from its own lung extent and sums six zones', () => {
     const t = tiny(3);
     // every zone of the left lung fully involved, right lung clean

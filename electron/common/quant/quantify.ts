@@ -100,11 +100,14 @@ export function quantify(input: QuantifyInput): Measurements {
     const zoneSums = ZONES.map(() => [0, 0, 0]);
     const total = [0, 0, 0];
     if (kMin >= 0) {
-      const extent = kMax - kMin + 1;
+      // Thirds of the lung's own cranio-caudal extent, counted from its inferior end: the lower
+      // third is the first round(h) slices, the middle one ends at round(2h) (h = extent / 3).
+      const h = (kMax - kMin + 1) / 3;
+      const b1 = Math.round(h);
+      const b2 = Math.round(2 * h);
       for (let k = kMin; k <= kMax; k++) {
-        // Third of the lung's own cranio-caudal extent, counted from its superior end.
-        const fromTop = superiorIsHighK ? kMax - k : k - kMin;
-        const zone = Math.min(2, Math.floor((fromTop * 3) / extent));
+        const fromBottom = superiorIsHighK ? k - kMin : kMax - k;
+        const zone = fromBottom < b1 ? 2 : fromBottom < b2 ? 1 : 0; // ZONES = upper, middle, lower
         const o = (k * 3 + label) * 3;
         for (let c = 0; c < 3; c++) {
           zoneSums[zone][c] += perSlice[o + c];

@@ -1,0 +1,3 @@
+export * from './preprocess.ts';
+export * from './postprocess.ts';
+export * from './lungBoundingBox.ts';

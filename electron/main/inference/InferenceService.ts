@@ -1,0 +1,356 @@
+import { availableParallelism } from 'node:os';
+import type { Worker } from 'node:worker_threads';
+import * as ort from 'onnxruntime-node';
+import { OpalError } from '../../common/errors/index.ts';
+import {
+  fullSliceCrop,
+  lungBoundingBox,
+  planSliceOrder,
+  type LungCrop,
+} from '../../common/inference/index.ts';
+import type { Volume } from '../../common/volume/index.ts';
+import { spawnWorker } from '../workers/spawnWorker.ts';
+import { chooseExecutionProviders, cudaLibraryPresent } from './executionProviders.ts';
+import { verifyModelFile, type ResolvedModel } from './loadModelManifest.ts';
+import type { RunRequest, WorkerReply, WorkerRequest } from './protocol.ts';
+
+export interface InferenceProgress {
+  phase: 'preview' | 'full';
+  slicesDone: number;
+  slicesTotal: number;
+}
+
+export interface InfectionPreview {
+  /** Slice indices (k) that the preview labelled; other slices are 0 in `infection`. */
+  slices: number[];
+  infection: Uint8Array;
+  /** Milliseconds from the start of segmentInfection to this preview. */
+  latencyMs: number;
+}
+
+export interface InfectionResult {
+  /** 0 background, 1 GGO, 2 consolidation; 0 outside the lung mask. Same layout as the volume. */
+  infection: Uint8Array;
+  /** Probability of the chosen class, 0-255 (0 outside the lungs), for the review queue. */
+  confidence: Uint8Array;
+  executionProvider: string;
+  slicesInferred: number;
+  previewLatencyMs?: number;
+}
+
+export interface SegmentInfectionOptions {
+  onProgress?: (p: InferenceProgress) => void;
+  onPreview?: (p: InfectionPreview) => void;
+  signal?: AbortSignal;
+}
+
+const workerUrl = new URL('./inferenceWorker.ts', import.meta.url);
+
+/**
+ * One model, one worker thread, one onnxruntime InferenceSession, reused for every volume
+ * (DESIGN.md §3.5). Jobs run one at a time. The model file's SHA-256 is checked against the
+ * manifest before the session is created.
+ */
+export class InferenceService {
+  readonly model: ResolvedModel;
+  readonly executionProvider: string;
+  readonly providerNote?: string;
+  readonly threads: number;
+  private readonly worker: Worker;
+  private queue: Promise<unknown> = Promise.resolve();
+  /** Settles when the worker has answered the last job (a cancelled job finishes its batch first). */
+  private workerIdle: Promise<void> = Promise.resolve();
+  private nextJob = 1;
+  private disposed = false;
+
+  private constructor(
+    model: ResolvedModel,
+    worker: Worker,
+    provider: string,
+    threads: number,
+    note?: string,
+  ) {
+    this.model = model;
+    this.worker = worker;
+    this.executionProvider = provider;
+    this.threads = threads;
+    this.providerNote = note;
+  }
+
+  static async open(
+    model: ResolvedModel,
+    options: { threads?: number; providers?: string[] } = {},
+  ): Promise<InferenceService> {
+    await verifyModelFile(model);
+    const threads = Math.max(1, Math.floor(options.threads ?? availableParallelism()));
+    const providers =
+      options.providers ??
+      chooseExecutionProviders({
+        platform: process.platform,
+        arch: process.arch,
+        supported: ort.listSupportedBackends(),
+        cudaLibraryPresent: cudaLibraryPresent(),
+      });
+    const worker = spawnWorker(workerUrl);
+    worker.unref();
+    const { manifest } = model;
+    const request: WorkerRequest = {
+      type: 'load',
+      onnxPath: model.onnxPath,
+      providers,
+      threads,
+      inputName: manifest.input.name,
+      outputName: manifest.output.name,
+      inputHeight: manifest.input.height,
+      inputWidth: manifest.input.width,
+    };
+    try {
+      const loaded = await new Promise<Extract<WorkerReply, { type: 'loaded' }>>((ok, fail) => {
+        const onMessage = (msg: WorkerReply): void => {
+          if (msg.type === 'loaded') ok(msg);
+          else if (msg.type === 'error')
+            fail(new OpalError(msg.error.code, msg.error.message, msg.error.detail));
+          else return;
+          worker.off('message', onMessage);
+          worker.off('error', fail);
+        };
+        worker.on('message', onMessage);
+        worker.once('error', fail);
+        worker.postMessage(request);
+      });
+      return new InferenceService(model, worker, loaded.executionProvider, threads, loaded.providerNote);
+    } catch (e) {
+      await worker.terminate();
+      throw e;
+    }
+  }
+
+  /**
+   * Infection labels for a CT volume inside a lung mask: crop to the lung bounding box (or the
+   * whole slice, per manifest), window, resize, batch ≤ 4, softmax, resize back, argmax inside the
+   * lungs. The preview (every 4th lung slice) is delivered before the full pass. Aborting the signal
+   * rejects with E_CANCELLED at once; the worker stops before its next batch.
+   */
+  segmentInfection(
+    volume: Volume,
+    lungs: Uint8Array,
+    options: SegmentInfectionOptions = {},
+  ): Promise<InfectionResult> {
+    const job = this.queue.then(() => this.runJob(volume, lungs, options));
+    this.queue = job.catch(() => undefined);
+    return job;
+  }
+
+  private async runJob(
+    volume: Volume,
+    lungs: Uint8Array,
+    options: SegmentInfectionOptions,
+  ): Promise<InfectionResult> {
+    if (this.disposed) throw new OpalError('E_INTERNAL', 'The inference service was closed.');
+    const t0 = performance.now();
+    const { signal } = options;
+    if (signal?.aborted) throw new OpalError('E_CANCELLED', 'Segmentation was cancelled.');
+    const [nx, ny, nz] = volume.dims;
+    const n = nx * ny * nz;
+    const infection = new Uint8Array(n);
+    const confidence = new Uint8Array(n);
+    const input = this.model.manifest.input;
+    const crop: LungCrop | undefined =
+      input.crop === 'lung-bbox'
+        ? lungBoundingBox(lungs, volume.dims, volume.spacingMm, input.cropMarginMm)
+        : fullSliceCrop(lungs, volume.dims);
+    if (!crop) return { infection, confidence, executionProvider: this.executionProvider, slicesInferred: 0 };
+
+    const slices: number[] = [];
+    for (let k = 0; k < nz; k++) if (crop.sliceHasLung[k]) slices.push(k);
+    if (slices.length === 0)
+      return { infection, confidence, executionProvider: this.executionProvider, slicesInferred: 0 };
+    const { width, height, x0, y0 } = crop;
+    const cropPixels = width * height;
+    const hu =
+      volume.voxels instanceof Float32Array
+        ? new Float32Array(slices.length * cropPixels)
+        : new Int16Array(slices.length * cropPixels);
+    const lungCrop = new Uint8Array(slices.length * cropPixels);
+    slices.forEach((k, s) => {
+      for (let y = 0; y < height; y++) {
+        const src = x0 + nx * (y0 + y + ny * k);
+        const dst = s * cropPixels + y * width;
+        for (let x = 0; x < width; x++) {
+          hu[dst + x] = volume.voxels[src + x];
+          lungCrop[dst + x] = lungs[src + x] !== 0 ? 1 : 0;
+        }
+      }
+    });
+    const compactHas = new Uint8Array(slices.length).fill(1);
+    const { preview, rest } = planSliceOrder(compactHas, 4);
+    const cancelFlag = new Int32Array(new SharedArrayBuffer(4));
+    const jobId = this.nextJob++;
+    const request: RunRequest = {
+      type: 'run',
+      jobId,
+      width,
+      height,
+      sliceCount: slices.length,
+      hu,
+      lungs: lungCrop,
+      previewOrder: preview,
+      restOrder: rest,
+      intensity: input.intensity,
+      classes: this.model.manifest.classes.length,
+      maxBatch: 4,
+      cancelFlag,
+    };
+
+    const paste = (
+      labels: Uint8Array,
+      conf: Uint8Array,
+      which: number[] | undefined,
+      target: Uint8Array,
+      targetConf?: Uint8Array,
+    ): void => {
+      for (const s of which ?? slices.map((_, i) => i)) {
+        const k = slices[s];
+        for (let y = 0; y < height; y++) {
+          const dst = x0 + nx * (y0 + y + ny * k);
+          const src = s * cropPixels + y * width;
+          target.set(labels.subarray(src, src + width), dst);
+          targetConf?.set(conf.subarray(src, src + width), dst);
+        }
+      }
+    };
+
+    let previewLatencyMs: number | undefined;
+    const worker = this.worker;
+    await this.workerIdle;
+    let settleIdle = (): void => undefined;
+    this.workerIdle = new Promise<void>((ok) => (settleIdle = ok));
+    worker.ref();
+    try {
+      await new Promise<void>((ok, fail) => {
+        let settled = false;
+        const cleanup = (): void => {
+          worker.off('message', onMessage);
+          worker.off('error', onError);
+          signal?.removeEventListener('abort', onAbort);
+          settleIdle();
+        };
+        const onAbort = (): void => {
+          // Rejected at once; the worker stops before its next batch and answers 'cancelled',
+          // which frees it for the next job (workerIdle).
+          Atomics.store(cancelFlag, 0, 1);
+          settled = true;
+          fail(new OpalError('E_CANCELLED', 'Segmentation was cancelled.'));
+        };
+        const onError = (e: Error): void => {
+          cleanup();
+          settled = true;
+          fail(new OpalError('E_INTERNAL', `The inference worker failed: ${e.message}`));
+        };
+        const onMessage = (msg: WorkerReply): void => {
+          if ('jobId' in msg && msg.jobId !== jobId) return;
+          if (settled) {
+            if (msg.type === 'done' || msg.type === 'cancelled' || msg.type === 'error') cleanup();
+            return;
+          }
+          if (msg.type === 'progress')
+            options.onProgress?.({
+              phase: msg.phase,
+              slicesDone: msg.slicesDone,
+              slicesTotal: msg.slicesTotal,
+            });
+          else if (msg.type === 'preview') {
+            previewLatencyMs = performance.now() - t0;
+            if (options.onPreview) {
+              const previewMask = new Uint8Array(n);
+              paste(msg.labels, msg.confidence, msg.slices, previewMask);
+              options.onPreview({
+                slices: msg.slices.map((s) => slices[s]),
+                infection: previewMask,
+                latencyMs: previewLatencyMs,
+              });
+            }
+          } else if (msg.type === 'done') {
+            paste(msg.labels, msg.confidence, undefined, infection, confidence);
+            cleanup();
+            ok();
+          } else if (msg.type === 'cancelled') {
+            cleanup();
+            fail(new OpalError('E_CANCELLED', 'Segmentation was cancelled.'));
+          } else if (msg.type === 'error') {
+            cleanup();
+            fail(new OpalError(msg.error.code, msg.error.message, msg.error.detail));
+          }
+        };
+        worker.on('message', onMessage);
+        worker.on('error', onError);
+        signal?.addEventListener('abort', onAbort, { once: true });
+        worker.postMessage(request, [hu.buffer, lungCrop.buffer]);
+      });
+    } finally {
+      worker.unref();
+    }
+    return {
+      infection,
+      confidence,
+      executionProvider: this.executionProvider,
+      slicesInferred: slices.length,
+      previewLatencyMs,
+    };
+  }
+
+  /** Releases the session and ends the worker. */
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    await this.queue;
+    await new Promise<void>((ok) => {
+      const onMessage = (msg: WorkerReply): void => {
+        if (msg.type === 'disposed') {
+          this.worker.off('message', onMessage);
+          ok();
+        }
+      };
+      this.worker.on('message', onMessage);
+      this.worker.postMessage({ type: 'dispose' } satisfies WorkerRequest);
+      setTimeout(ok, 2000).unref();
+    });
+    await this.worker.terminate();
+  }
+}
+
+let current: { key: string; service: Promise<InferenceService> } | undefined;
+
+/**
+ * The process-wide service for a model: created on first use, reused while the same model (by
+ * manifest path, hash and thread count) is asked for, released when another model is asked for.
+ */
+export async function getInferenceService(
+  model: ResolvedModel,
+  options: { threads?: number } = {},
+): Promise<InferenceService> {
+  const key = `${model.manifestPath}|${model.manifest.sha256}|${options.threads ?? ''}`;
+  if (current?.key === key) {
+    try {
+      return await current.service;
+    } catch {
+      current = undefined;
+    }
+  }
+  const previous = current;
+  current = undefined;
+  if (previous) await (await previous.service.catch(() => undefined))?.dispose();
+  const service = InferenceService.open(model, options);
+  current = { key, service };
+  service.catch(() => {
+    if (current?.service === service) current = undefined;
+  });
+  return service;
+}
+
+/** Releases the process-wide service (CLI exit, tests). */
+export async function closeInferenceService(): Promise<void> {
+  const previous = current;
+  current = undefined;
+  if (previous) await (await previous.service.catch(() => undefined))?.dispose();
+}

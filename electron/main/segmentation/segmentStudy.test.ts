@@ -1,0 +1,100 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rmSync } from 'node:fs';
+import { makeTestModel, type TestModel } from '../../../test/pipeline/fixtures/testModel.ts';
+import { testOutputDir } from '../../../test/fixtures/sharedData.ts';
+import { syntheticChest } from '../../common/lung/syntheticChest.testutil.ts';
+import { IDENTITY_DIRECTION, type Volume } from '../../common/volume/index.ts';
+import { closeInferenceService } from '../inference/InferenceService.ts';
+import { loadModelManifest } from '../inference/loadModelManifest.ts';
+import { segmentStudy } from './segmentStudy.ts';
+
+const root = testOutputDir('engine-segment-study');
+let model: TestModel;
+
+beforeAll(() => {
+  rmSync(root, { recursive: true, force: true });
+  model = makeTestModel(root, { size: 64 });
+});
+afterAll(() => closeInferenceService());
+
+describe('segmentStudy', () => {
+  it('returns lungs, infection inside them, measurements that match the masks, and the provenance', async () => {
+    const { volume } = syntheticChest({ nx: 64, nz: 24 });
+    const stages: string[] = [];
+    const r = await segmentStudy(volume, {
+      model: await loadModelManifest(model.manifestPath),
+      threads: 1,
+      onProgress: (p) => stages.push(p.stage),
+    });
+    expect(r.provenance).toEqual({
+      name: 'test-band',
+      version: '0.0.1-test',
+      sha256: model.manifest.sha256,
+      executionProvider: 'cpu',
+      edited: false,
+    });
+    let lungVox = 0;
+    let infVox = 0;
+    for (let v = 0; v < r.lungs.length; v++) {
+      if (r.lungs[v] !== 0) lungVox++;
+      if (r.infection[v] !== 0) {
+        infVox++;
+        expect(r.lungs[v]).not.toBe(0);
+      }
+    }
+    const ml = r.measurements.voxelVolumeMl;
+    expect(r.measurements.lungs.totalVolumeMl).toBeCloseTo(lungVox * ml, 6);
+    expect(r.measurements.infection.totalMl).toBeCloseTo(infVox * ml, 6);
+    expect(infVox).toBeGreaterThan(0);
+    expect(stages[0]).toBe('model');
+    expect(stages).toContain('lungs');
+    expect(stages).toContain('preview');
+    expect(stages.at(-1)).toBe('quantification');
+    expect(r.previewLatencyMs).toBeGreaterThan(0);
+    for (const k of ['model', 'load', 'lungs', 'inference', 'quantification'])
+      expect(r.timingsMs[k]).toBeGreaterThanOrEqual(0);
+  });
+
+  it('refuses a series that is not CT with E_NOT_CT', async () => {
+    const { volume } = syntheticChest({ nx: 32, nz: 8 });
+    await expect(
+      segmentStudy(
+        { ...volume, meta: { modality: 'MR' } },
+        { model: await loadModelManifest(model.manifestPath), threads: 1 },
+      ),
+    ).rejects.toMatchObject({ code: 'E_NOT_CT' });
+  });
+
+  it('reports zero volumes and an E_NO_LUNGS warning for a CT without lungs', async () => {
+    const hu = new Int16Array(40 * 40 * 6).fill(-1000);
+    for (let k = 0; k < 6; k++)
+      for (let j = 5; j < 35; j++) for (let i = 5; i < 35; i++) hu[i + 40 * (j + 40 * k)] = 35;
+    const volume: Volume = {
+      dims: [40, 40, 6],
+      spacingMm: [1, 1, 2],
+      originMm: [0, 0, 0],
+      direction: [...IDENTITY_DIRECTION],
+      voxels: hu,
+      meta: { modality: 'CT' },
+    };
+    const r = await segmentStudy(volume, { model: await loadModelManifest(model.manifestPath), threads: 1 });
+    expect(r.warnings.map((w) => w.code)).toEqual(['E_NO_LUNGS']);
+    expect(r.measurements.lungs.totalVolumeMl).toBe(0);
+    expect(r.measurements.infection.totalMl).toBe(0);
+    expect(r.measurements.severity.total).toBe(0);
+    expect(r.measurements.warnings[0]).toMatch(/^E_NO_LUNGS: /);
+  });
+
+  it('stops with E_CANCELLED when the signal is already aborted', async () => {
+    const { volume } = syntheticChest({ nx: 32, nz: 8 });
+    const c = new AbortController();
+    c.abort();
+    await expect(
+      segmentStudy(volume, {
+        model: await loadModelManifest(model.manifestPath),
+        threads: 1,
+        signal: c.signal,
+      }),
+    ).rejects.toMatchObject({ code: 'E_CANCELLED' });
+  });
+});

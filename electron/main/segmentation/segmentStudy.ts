@@ -1,0 +1,172 @@
+import { OpalError, type OpalErrorJson } from '../../common/errors/index.ts';
+import { lungMaskFromHu } from '../../common/lung/index.ts';
+import { quantify, type Measurements, type ModelProvenance } from '../../common/quant/index.ts';
+import type { Volume } from '../../common/volume/index.ts';
+import { getInferenceService, type InfectionPreview } from '../inference/InferenceService.ts';
+import { resolveModel, type ResolvedModel } from '../inference/loadModelManifest.ts';
+import { loadVolumeFromPath } from '../studies/loadVolume.ts';
+
+export type SegmentStage = 'model' | 'loading' | 'lungs' | 'preview' | 'inference' | 'quantification';
+
+export interface SegmentProgress {
+  stage: SegmentStage;
+  /** Fraction of the stage done, 0-1. */
+  fraction: number;
+}
+
+export interface SegmentStudyOptions {
+  /** Model name, manifest path, or an already resolved model; default: the default model. */
+  model?: string | ResolvedModel;
+  /** onnxruntime intra-op threads (default: all cores). */
+  threads?: number;
+  /** Series to load when the path holds several. */
+  seriesInstanceUid?: string;
+  onProgress?: (p: SegmentProgress) => void;
+  onPreview?: (p: InfectionPreview) => void;
+  signal?: AbortSignal;
+}
+
+export interface SegmentationResult {
+  volume: Volume;
+  /** 0 background, 1 right lung, 2 left lung. */
+  lungs: Uint8Array;
+  /** 0 background, 1 ground-glass opacity, 2 consolidation. */
+  infection: Uint8Array;
+  /** Probability of the chosen class, 0-255, inside the lungs. */
+  confidence: Uint8Array;
+  measurements: Measurements;
+  provenance: ModelProvenance;
+  warnings: OpalErrorJson[];
+  /** Wall-clock milliseconds per stage (model, load, lungs, inference, quantification). */
+  timingsMs: Record<string, number>;
+  /** Process CPU milliseconds (all threads) per stage: with wall time, shows how busy the machine was. */
+  cpuMs: Record<string, number>;
+  previewLatencyMs?: number;
+}
+
+function checkCancelled(signal?: AbortSignal): void {
+  if (signal?.aborted) throw new OpalError('E_CANCELLED', 'Segmentation was cancelled.');
+}
+
+/**
+ * The whole segmentation of one study (DESIGN.md §3.5, §3.7), used by `opal segment`, the app and
+ * the test host: model check and session (once per model), load, lung mask, infection inference
+ * (preview first), quantification. A study that is not CT is refused with E_NOT_CT; one without
+ * lungs gives zero volumes and an E_NO_LUNGS warning.
+ */
+export async function segmentStudy(
+  input: string | Volume,
+  options: SegmentStudyOptions = {},
+): Promise<SegmentationResult> {
+  const { signal, onProgress } = options;
+  const timingsMs: Record<string, number> = {};
+  const cpuMs: Record<string, number> = {};
+  let t = performance.now();
+  let cpu = process.cpuUsage();
+  const lap = (name: string): void => {
+    const now = performance.now();
+    const used = process.cpuUsage(cpu);
+    timingsMs[name] = now - t;
+    cpuMs[name] = (used.user + used.system) / 1000;
+    t = now;
+    cpu = process.cpuUsage();
+  };
+
+  // The model first: a missing or altered model should fail before minutes of loading.
+  onProgress?.({ stage: 'model', fraction: 0 });
+  const model = typeof options.model === 'object' ? options.model : await resolveModel(options.model);
+  const service = await getInferenceService(model, { threads: options.threads });
+  lap('model');
+  checkCancelled(signal);
+
+  const warnings: OpalErrorJson[] = [];
+  let volume: Volume;
+  if (typeof input === 'string') {
+    const loaded = await loadVolumeFromPath(input, {
+      seriesInstanceUid: options.seriesInstanceUid,
+      signal,
+      onProgress: (p) => onProgress?.({ stage: 'loading', fraction: p.total > 0 ? p.done / p.total : 0 }),
+    });
+    volume = loaded.volume;
+    warnings.push(
+      ...loaded.warnings.map((w) => ({
+        code: w.code,
+        message: w.message,
+        ...(w.detail ? { detail: w.detail } : {}),
+      })),
+    );
+  } else {
+    volume = input;
+  }
+  const modality = volume.meta.modality;
+  if (modality !== undefined && modality !== 'CT') {
+    throw new OpalError(
+      'E_NOT_CT',
+      `This series is ${modality}, not CT: OPAL segments lungs on CT only.`,
+      volume.meta.seriesInstanceUid,
+    );
+  }
+  lap('load');
+  checkCancelled(signal);
+
+  onProgress?.({ stage: 'lungs', fraction: 0 });
+  const lungResult = lungMaskFromHu(volume);
+  warnings.push(...lungResult.warnings);
+  lap('lungs');
+  checkCancelled(signal);
+
+  const hasLungs = lungResult.rightVoxels + lungResult.leftVoxels > 0;
+  let infection: Uint8Array = new Uint8Array(lungResult.lungs.length);
+  let confidence: Uint8Array = new Uint8Array(lungResult.lungs.length);
+  let previewLatencyMs: number | undefined;
+  if (hasLungs) {
+    const inferenceStart = performance.now();
+    const r = await service.segmentInfection(volume, lungResult.lungs, {
+      signal,
+      onPreview: (p) => {
+        previewLatencyMs = performance.now() - inferenceStart + (timingsMs.lungs ?? 0);
+        options.onPreview?.(p);
+      },
+      onProgress: (p) =>
+        onProgress?.({
+          stage: p.phase === 'preview' ? 'preview' : 'inference',
+          fraction: p.slicesTotal > 0 ? p.slicesDone / p.slicesTotal : 1,
+        }),
+    });
+    infection = r.infection;
+    confidence = r.confidence;
+  }
+  lap('inference');
+
+  onProgress?.({ stage: 'quantification', fraction: 0 });
+  const measurements = quantify({
+    lungs: lungResult.lungs,
+    infection,
+    dims: volume.dims,
+    spacingMm: volume.spacingMm,
+    direction: volume.direction,
+    warnings: warnings.map((w) => `${w.code}: ${w.message}`),
+  });
+  lap('quantification');
+  onProgress?.({ stage: 'quantification', fraction: 1 });
+
+  const provenance: ModelProvenance = {
+    name: model.manifest.name,
+    version: model.manifest.version,
+    sha256: model.manifest.sha256,
+    executionProvider: service.executionProvider,
+    edited: false,
+  };
+  return {
+    volume,
+    lungs: lungResult.lungs,
+    infection,
+    confidence,
+    measurements,
+    provenance,
+    warnings,
+    timingsMs,
+    cpuMs,
+    previewLatencyMs,
+  };
+}
