@@ -4,6 +4,7 @@
  */
 export const ErrorCodes = {
   E_NOT_DICOM: 'Not a DICOM file',
+  E_NONSTANDARD_FILE: 'The file departs from the DICOM file format but could be read',
   E_TRUNCATED: 'The file ends before its data does',
   E_NO_PIXEL_DATA: 'DICOM object without image pixels',
   E_UNSUPPORTED_TS: 'Unsupported transfer syntax',
@@ -14,6 +15,7 @@ export const ErrorCodes = {
   E_DUPLICATE_SLICE: 'Two slices share one position',
   E_INCONSISTENT_GEOMETRY: 'Slices disagree on orientation, size or pixel spacing',
   E_GANTRY_TILT: 'Gantry-tilted acquisition',
+  E_UNEVEN_SPACING: 'Slices are not evenly spaced',
   E_FILE_CHANGED: 'The file changed while it was being read',
   E_EMPTY_FOLDER: 'No DICOM images found',
   E_NOT_FOUND: 'File or folder not found',

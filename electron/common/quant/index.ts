@@ -1,1 +1,2 @@
 export * from './Measurements.ts';
+export * from './quantify.ts';

@@ -1,0 +1,360 @@
+import { OpalError, type ErrorCode } from '../errors/index.ts';
+import type { Mat3, Vec3, Volume, VolumeMeta } from '../volume/index.ts';
+import type { StoredPixels } from './pixels/frames.ts';
+import type { FrameHeader } from './readFrameHeaders.ts';
+
+/** Something about a series the user should know; loading went on. */
+export interface VolumeWarning {
+  code: ErrorCode;
+  message: string;
+  /** Where: a slice position, a file. */
+  detail?: string;
+  /** Position along the slice normal (mm), for slice-level warnings. */
+  positionMm?: number;
+}
+
+/** Geometry of an assembled series, known from headers alone. */
+export interface SeriesGeometry {
+  dims: Vec3;
+  spacingMm: Vec3;
+  originMm: Vec3;
+  direction: Mat3;
+  /** Indices into the frames given to planSeries, in k order (duplicates of one SOP instance dropped). */
+  order: number[];
+  /** Position of each slice along the normal (mm), in k order. */
+  slicePositionsMm: number[];
+  /** Gantry/detector tilt in degrees (from the header or from the shear of the positions), 0 if none. */
+  gantryTiltDeg: number;
+  warnings: VolumeWarning[];
+  /** Set when the series cannot become a volume as is (tilt, duplicates with different images). */
+  refusal?: OpalError;
+}
+
+const EPS_ORIENT = 1e-3;
+const DUPLICATE_TOL_MM = 0.01;
+/** PS3.3 does not fix a tolerance; 1.5x the median step is the project's "missing slice" rule. */
+export const GAP_FACTOR = 1.5;
+/** Steps that differ from the median by more than this fraction make a series "unevenly spaced". */
+export const UNEVEN_TOLERANCE = 0.1;
+/** Tilts below this (degrees) are numerical noise in positions. */
+const TILT_TOLERANCE_DEG = 0.05;
+
+const cross = (a: Vec3, b: Vec3): Vec3 => [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]];
+const dot = (a: Vec3, b: Vec3): number => a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
+const norm = (a: Vec3): Vec3 => {
+  const l = Math.hypot(a[0], a[1], a[2]);
+  return l > 0 ? [a[0] / l, a[1] / l, a[2] / l] : a;
+};
+const fmt = (v: number): string => (Math.round(v * 100) / 100).toString();
+
+/** The key that says two frames can share one volume grid. */
+export function geometryKey(f: FrameHeader): string {
+  const r = (v: number, d: number): string => (Math.round(v / d) * d).toFixed(4);
+  const iop = f.imageOrientation ? f.imageOrientation.map((v) => r(v, EPS_ORIENT)).join(',') : 'none';
+  const ps = f.pixelSpacingMm ? f.pixelSpacingMm.map((v) => r(v, 1e-4)).join(',') : 'none';
+  return `${f.rows}x${f.columns}|${iop}|${ps}|${f.samplesPerPixel}`;
+}
+
+export interface SeriesPart {
+  seriesInstanceUid: string;
+  /** seriesInstanceUid, or seriesInstanceUid#n when one series had to be split by geometry. */
+  seriesKey: string;
+  frames: FrameHeader[];
+  warnings: VolumeWarning[];
+}
+
+/**
+ * Groups frames by SeriesInstanceUID and, inside a series, by geometry (size, orientation, pixel
+ * spacing): frames that disagree are never stacked into one grid. A split series gets one
+ * E_INCONSISTENT_GEOMETRY warning per part naming what differed.
+ */
+export function splitSeries(frames: FrameHeader[]): SeriesPart[] {
+  const bySeries = new Map<string, FrameHeader[]>();
+  for (const f of frames) {
+    const uid = f.seriesInstanceUid ?? `(no SeriesInstanceUID: ${f.source})`;
+    const list = bySeries.get(uid);
+    if (list) list.push(f);
+    else bySeries.set(uid, [f]);
+  }
+  const parts: SeriesPart[] = [];
+  for (const [uid, list] of bySeries) {
+    const byGeom = new Map<string, FrameHeader[]>();
+    for (const f of list) {
+      const k = geometryKey(f);
+      const l = byGeom.get(k);
+      if (l) l.push(f);
+      else byGeom.set(k, [f]);
+    }
+    if (byGeom.size === 1) {
+      parts.push({ seriesInstanceUid: uid, seriesKey: uid, frames: list, warnings: [] });
+      continue;
+    }
+    const groups = [...byGeom.entries()].sort((a, b) => b[1].length - a[1].length);
+    groups.forEach(([key, l], i) => {
+      parts.push({
+        seriesInstanceUid: uid,
+        seriesKey: `${uid}#${i + 1}`,
+        frames: l,
+        warnings: [
+          {
+            code: 'E_INCONSISTENT_GEOMETRY',
+            message: `Series ${uid} mixes ${groups.length} image geometries (size|orientation|pixel spacing); it was split and this part (${l.length} of ${list.length} images, ${key}) is shown on its own.`,
+          },
+        ],
+      });
+    });
+  }
+  return parts;
+}
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/**
+ * Orders the frames of one series along the normal of ImageOrientationPatient (never by
+ * InstanceNumber) and derives the volume grid: spacing from positions, origin at the first slice,
+ * LPS direction (PS3.3 C.7.6.2.1.1). Flags missing slices, uneven spacing, duplicates and gantry
+ * tilt. All frames must share one geometryKey (use splitSeries first).
+ */
+export function planSeries(frames: FrameHeader[]): SeriesGeometry {
+  if (frames.length === 0) throw new OpalError('E_EMPTY_FOLDER', 'The series has no images.');
+  const warnings: VolumeWarning[] = [];
+  const first = frames[0];
+  const keys = new Set(frames.map(geometryKey));
+  if (keys.size > 1) {
+    throw new OpalError('E_INCONSISTENT_GEOMETRY', `The images of this series disagree on size, orientation or pixel spacing (${[...keys].join(' vs ')}).`, first.seriesInstanceUid);
+  }
+  const iop = first.imageOrientation;
+  let row: Vec3 = [1, 0, 0];
+  let col: Vec3 = [0, 1, 0];
+  if (iop) {
+    row = norm([iop[0], iop[1], iop[2]]);
+    col = norm([iop[3], iop[4], iop[5]]);
+  } else {
+    warnings.push({ code: 'E_INCONSISTENT_GEOMETRY', message: 'No ImageOrientationPatient: the image is shown with an assumed axial orientation and its patient-space geometry is unknown.' });
+  }
+  const normal = norm(cross(row, col));
+  const [rowSpacing, colSpacing] = first.pixelSpacingMm ?? [1, 1];
+  if (!first.pixelSpacingMm) warnings.push({ code: 'E_INCONSISTENT_GEOMETRY', message: 'No PixelSpacing: 1 mm pixels are assumed, so distances and volumes are not in millimetres.' });
+
+  const headerTilt = frames.find((f) => f.gantryTiltDeg !== undefined && Math.abs(f.gantryTiltDeg) > TILT_TOLERANCE_DEG)?.gantryTiltDeg ?? 0;
+  const positioned = frames.every((f) => f.imagePositionMm !== undefined);
+
+  // Sort by position along the normal; frames without positions (legacy multi-frame) keep file/frame order.
+  let idx = frames.map((_, i) => i);
+  const d = frames.map((f) => (f.imagePositionMm ? dot(f.imagePositionMm, normal) : 0));
+  if (positioned) {
+    idx.sort((a, b) => d[a] - d[b] || (frames[a].instanceNumber ?? 0) - (frames[b].instanceNumber ?? 0) || frames[a].frameIndex - frames[b].frameIndex);
+  } else if (frames.length > 1) {
+    warnings.push({ code: 'E_INCONSISTENT_GEOMETRY', message: 'The frames carry no per-frame ImagePositionPatient; they are stacked in frame order with SpacingBetweenSlices or SliceThickness as spacing.' });
+  }
+
+  // Duplicates: the same SOP instance read twice is dropped; two different images at one position refuse.
+  let refusal: OpalError | undefined;
+  if (positioned) {
+    const kept: number[] = [];
+    for (const i of idx) {
+      const prev = kept[kept.length - 1];
+      if (prev !== undefined && Math.abs(d[i] - d[prev]) < DUPLICATE_TOL_MM) {
+        const same = frames[i].sopInstanceUid !== undefined && frames[i].sopInstanceUid === frames[prev].sopInstanceUid && frames[i].frameIndex === frames[prev].frameIndex;
+        if (same) {
+          warnings.push({ code: 'E_DUPLICATE_SLICE', message: `The same image (SOP instance ${frames[i].sopInstanceUid}) was found twice; one copy was ignored.`, detail: frames[i].source, positionMm: d[i] });
+          continue;
+        }
+        const message = `Two different images share the slice position ${fmt(d[i])} mm (files ${frames[prev].source} and ${frames[i].source}); OPAL does not guess which one belongs to the volume.`;
+        warnings.push({ code: 'E_DUPLICATE_SLICE', message, detail: frames[i].source, positionMm: d[i] });
+        refusal ??= new OpalError('E_DUPLICATE_SLICE', message, `${fmt(d[i])} mm`);
+        kept.push(i);
+        continue;
+      }
+      kept.push(i);
+    }
+    idx = kept;
+  }
+
+  const positions = idx.map((i) => d[i]);
+  const steps: number[] = [];
+  for (let k = 1; k < positions.length; k++) steps.push(positions[k] - positions[k - 1]);
+  const positiveSteps = steps.filter((s) => s > DUPLICATE_TOL_MM);
+  let spacingK = positiveSteps.length > 0 ? median(positiveSteps) : (first.spacingBetweenSlicesMm ?? first.sliceThicknessMm ?? 1);
+  if (!(spacingK > 0)) spacingK = 1;
+
+  if (positiveSteps.length > 0) {
+    let gaps = 0;
+    for (let k = 0; k < steps.length; k++) {
+      if (steps[k] > GAP_FACTOR * spacingK) {
+        gaps++;
+        const missing = Math.round(steps[k] / spacingK) - 1;
+        warnings.push({
+          code: 'E_MISSING_SLICE',
+          message: `Gap of ${fmt(steps[k])} mm between slices at ${fmt(positions[k])} mm and ${fmt(positions[k + 1])} mm (median spacing ${fmt(spacingK)} mm): about ${Math.max(1, missing)} slice(s) missing. Nothing was interpolated; slices after the gap are placed at the median spacing.`,
+          positionMm: positions[k] + spacingK,
+          detail: `after slice ${k} at ${fmt(positions[k])} mm`,
+        });
+      }
+    }
+    const uneven = steps.filter((s) => Math.abs(s - spacingK) > UNEVEN_TOLERANCE * spacingK && s <= GAP_FACTOR * spacingK);
+    if (uneven.length > 0 || (gaps > 0 && new Set(steps.map((s) => s.toFixed(2))).size > 2)) {
+      const distinct = [...new Set(steps.map((s) => fmt(s)))].slice(0, 6).join(', ');
+      warnings.push({
+        code: 'E_UNEVEN_SPACING',
+        message: `Slice spacing is uneven (steps of ${distinct} mm; median ${fmt(spacingK)} mm). The volume uses the median spacing; the true positions are kept in meta.slicePositionsMm.`,
+      });
+    }
+  }
+
+  // Gantry tilt: from the header, or from the shear of the slice positions against the normal.
+  let shearTilt = 0;
+  if (positioned && idx.length > 1) {
+    const a = frames[idx[0]].imagePositionMm as Vec3;
+    const b = frames[idx[idx.length - 1]].imagePositionMm as Vec3;
+    const step: Vec3 = [b[0] - a[0], b[1] - a[1], b[2] - a[2]];
+    const along = dot(step, normal);
+    const inPlane = Math.hypot(dot(step, row), dot(step, col));
+    if (Math.abs(along) > 0) shearTilt = (Math.atan2(inPlane, Math.abs(along)) * 180) / Math.PI;
+  }
+  const tilt = Math.abs(headerTilt) > TILT_TOLERANCE_DEG ? headerTilt : shearTilt > TILT_TOLERANCE_DEG ? shearTilt : 0;
+  if (tilt !== 0) {
+    // Decision: refuse, not resample. Resampling a sheared stack moves every voxel by a
+    // sub-voxel in-plane interpolation that changes HU values at lesion borders and the
+    // quantified volumes; a radiologist can ask the scanner/PACS for an untilted axial
+    // reconstruction, and `opal info` still lists the series with its tilt.
+    const message = `Gantry-tilted acquisition (${fmt(tilt)}°${headerTilt ? ' from GantryDetectorTilt' : ''}${shearTilt > TILT_TOLERANCE_DEG ? `; the slice positions are sheared by ${fmt(shearTilt)}° against the image plane` : ''}). OPAL does not resample tilted series because interpolation changes HU values and measured volumes; please use an untilted (axial-reformatted) series.`;
+    warnings.push({ code: 'E_GANTRY_TILT', message });
+    refusal ??= new OpalError('E_GANTRY_TILT', message, first.seriesInstanceUid);
+  }
+
+  const originMm: Vec3 = positioned ? ([...(frames[idx[0]].imagePositionMm as Vec3)] as Vec3) : (first.imagePositionMm ?? [0, 0, 0]);
+  return {
+    dims: [first.columns, first.rows, idx.length],
+    // PixelSpacing is [between rows, between columns]: i (along a row) steps by the column spacing.
+    spacingMm: [colSpacing, rowSpacing, spacingK],
+    originMm,
+    direction: [row[0], row[1], row[2], col[0], col[1], col[2], normal[0], normal[1], normal[2]],
+    order: idx,
+    slicePositionsMm: positions,
+    gantryTiltDeg: tilt,
+    warnings,
+    refusal,
+  };
+}
+
+/** Rescaled values of one frame, in k order, with the header that describes them. */
+export interface FramePixels {
+  header: FrameHeader;
+  pixels: StoredPixels;
+}
+
+function luminance(p: StoredPixels, n: number, planar: boolean): Float32Array {
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const r = planar ? p[i] : p[3 * i];
+    const g = planar ? p[n + i] : p[3 * i + 1];
+    const b = planar ? p[2 * n + i] : p[3 * i + 2];
+    out[i] = 0.299 * r + 0.587 * g + 0.114 * b;
+  }
+  return out;
+}
+
+/**
+ * Fills a Volume slice by slice: stored values x RescaleSlope + RescaleIntercept (PS3.3
+ * C.11.1.1.2) into an Int16Array while every slope and intercept is an integer and the values fit
+ * int16, else a Float32Array (switched to on the first value that needs it, so memory stays at
+ * one volume plus one slice). Colour frames become luminance (Float32).
+ */
+export class VolumeBuilder {
+  private voxels: Int16Array | Float32Array;
+  private readonly sliceSize: number;
+  private filled: boolean[];
+
+  constructor(
+    private readonly geometry: SeriesGeometry,
+    private readonly headers: FrameHeader[],
+  ) {
+    const [nx, ny, nz] = geometry.dims;
+    if (headers.length !== nz) throw new OpalError('E_INTERNAL', `VolumeBuilder: ${headers.length} frames for ${nz} slices.`);
+    this.sliceSize = nx * ny;
+    const integral = headers.every((h) => Number.isInteger(h.rescaleSlope) && Number.isInteger(h.rescaleIntercept) && h.samplesPerPixel === 1);
+    this.voxels = integral ? new Int16Array(this.sliceSize * nz) : new Float32Array(this.sliceSize * nz);
+    this.filled = new Array<boolean>(nz).fill(false);
+  }
+
+  get isFloat(): boolean {
+    return this.voxels instanceof Float32Array;
+  }
+
+  setSlice(k: number, pixels: StoredPixels): void {
+    const h = this.headers[k];
+    const n = this.sliceSize;
+    const px: ArrayLike<number> = h.samplesPerPixel === 3 ? luminance(pixels, n, h.planarConfiguration === 1) : pixels;
+    if (px.length < n) throw new OpalError('E_TRUNCATED', `A frame has ${px.length} pixels, ${n} expected.`, h.source);
+    const s = h.rescaleSlope;
+    const b = h.rescaleIntercept;
+    const off = k * n;
+    if (this.voxels instanceof Int16Array) {
+      const out = this.voxels;
+      if (s === 1 && b === 0 && px instanceof Int16Array) {
+        out.set(px.subarray(0, n), off);
+        this.filled[k] = true;
+        return;
+      }
+      for (let i = 0; i < n; i++) {
+        const v = px[i] * s + b;
+        if (v < -32768 || v > 32767) {
+          // Needs more range than int16: continue in float.
+          this.voxels = Float32Array.from(this.voxels);
+          this.setSlice(k, pixels);
+          return;
+        }
+        out[off + i] = v;
+      }
+    } else {
+      const out = this.voxels;
+      for (let i = 0; i < n; i++) out[off + i] = px[i] * s + b;
+    }
+    this.filled[k] = true;
+  }
+
+  finish(meta: VolumeMeta): Volume {
+    const missing = this.filled.indexOf(false);
+    if (missing >= 0) throw new OpalError('E_INTERNAL', `Slice ${missing} was never filled.`);
+    const g = this.geometry;
+    return {
+      dims: [...g.dims] as Vec3,
+      spacingMm: [...g.spacingMm] as Vec3,
+      originMm: [...g.originMm] as Vec3,
+      direction: [...g.direction] as Mat3,
+      voxels: this.voxels,
+      meta: { ...meta, slicePositionsMm: g.slicePositionsMm, gantryTiltDeg: g.gantryTiltDeg },
+    };
+  }
+}
+
+/** Builds a Volume from frames in k order (see VolumeBuilder). */
+export function buildVolume(geometry: SeriesGeometry, frames: FramePixels[], meta: VolumeMeta): Volume {
+  const builder = new VolumeBuilder(geometry, frames.map((f) => f.header));
+  frames.forEach((f, k) => builder.setSlice(k, f.pixels));
+  return builder.finish(meta);
+}
+
+/** Volume meta from the first frame of a series and the k order. */
+export function volumeMetaFromFrames(frames: FrameHeader[]): VolumeMeta {
+  const f = frames[0];
+  return {
+    modality: f.modality,
+    patientName: f.patientName,
+    patientId: f.patientId,
+    studyInstanceUid: f.studyInstanceUid,
+    seriesInstanceUid: f.seriesInstanceUid,
+    frameOfReferenceUid: f.frameOfReferenceUid,
+    seriesDescription: f.seriesDescription,
+    studyDate: f.studyDate,
+    sopClassUid: f.sopClassUid,
+    sopInstanceUids: frames.map((x) => x.sopInstanceUid ?? ''),
+    frameNumbers: frames.map((x) => x.frameIndex + 1),
+    convolutionKernel: f.convolutionKernel,
+  };
+}

@@ -1,0 +1,128 @@
+/**
+ * measurements.json: the numbers OPAL reports for one study, with who/what/when around them.
+ *
+ * Schema (version 1), validated by `measurementsDocumentSchema`:
+ * {
+ *   "schema": "opal.measurements", "schemaVersion": 1,
+ *   "generatedAt": ISO 8601 UTC time of the export,
+ *   "notice": "Investigational software, not a medical device.",
+ *   "study": { patientId?, patientName?, studyInstanceUid?, seriesInstanceUid?, studyDate?, seriesDescription? },
+ *   "model": { name, version, sha256, executionProvider, edited },
+ *   "measurements": Measurements (electron/common/quant/Measurements.ts): lungs (right/left volume,
+ *      GGO/consolidation/infection mL, % involved, six zones), infection totals and lesion count,
+ *      severity (total 0-30, method = zone-based approximation), voxelVolumeMl, warnings
+ * }
+ */
+import { z } from 'zod';
+import type { Measurements, ModelProvenance } from '../quant/index.ts';
+import type { VolumeMeta } from '../volume/index.ts';
+
+export const INVESTIGATIONAL_NOTICE = 'Investigational software, not a medical device.';
+export const MEASUREMENTS_SCHEMA_ID = 'opal.measurements';
+
+const finiteNonNegative = z.number().finite().min(0);
+const percent = z.number().finite().min(0).max(100);
+
+const zoneSchema = z.object({
+  side: z.enum(['right', 'left']),
+  zone: z.enum(['upper', 'middle', 'lower']),
+  lungVolumeMl: finiteNonNegative,
+  infectionMl: finiteNonNegative,
+  involvementPercent: percent,
+  score: z.union([z.literal(0), z.literal(1), z.literal(2), z.literal(3), z.literal(4), z.literal(5)]),
+});
+
+const lungSchema = z.object({
+  side: z.enum(['right', 'left']),
+  volumeMl: finiteNonNegative,
+  groundGlassMl: finiteNonNegative,
+  consolidationMl: finiteNonNegative,
+  infectionMl: finiteNonNegative,
+  involvementPercent: percent,
+  zones: z.array(zoneSchema),
+});
+
+export const measurementsSchema = z.object({
+  schemaVersion: z.literal(1),
+  lungs: z.object({ right: lungSchema, left: lungSchema, totalVolumeMl: finiteNonNegative }),
+  infection: z.object({
+    groundGlassMl: finiteNonNegative,
+    consolidationMl: finiteNonNegative,
+    totalMl: finiteNonNegative,
+    lesionCount: z.number().int().min(0),
+  }),
+  severity: z.object({ total: z.number().int().min(0).max(30), max: z.literal(30), method: z.string().min(1) }),
+  voxelVolumeMl: z.number().finite().positive(),
+  warnings: z.array(z.string()),
+});
+
+export const modelProvenanceSchema = z.object({
+  name: z.string().min(1),
+  version: z.string().min(1),
+  sha256: z.string(),
+  executionProvider: z.string().min(1),
+  edited: z.boolean(),
+});
+
+export const studyIdentifiersSchema = z.object({
+  patientId: z.string().optional(),
+  patientName: z.string().optional(),
+  studyInstanceUid: z.string().optional(),
+  seriesInstanceUid: z.string().optional(),
+  studyDate: z.string().optional(),
+  seriesDescription: z.string().optional(),
+});
+export type StudyIdentifiers = z.infer<typeof studyIdentifiersSchema>;
+
+export const measurementsDocumentSchema = z.object({
+  schema: z.literal(MEASUREMENTS_SCHEMA_ID),
+  schemaVersion: z.literal(1),
+  generatedAt: z.iso.datetime(),
+  notice: z.literal(INVESTIGATIONAL_NOTICE),
+  study: studyIdentifiersSchema,
+  model: modelProvenanceSchema,
+  measurements: measurementsSchema,
+});
+export type MeasurementsDocument = z.infer<typeof measurementsDocumentSchema>;
+
+// The schema and the shared TypeScript shapes must agree: these fail to compile if they drift.
+const _measurementsAgree: (m: Measurements) => z.infer<typeof measurementsSchema> = (m) => m;
+const _provenanceAgrees: (m: ModelProvenance) => z.infer<typeof modelProvenanceSchema> = (m) => m;
+void _measurementsAgree;
+void _provenanceAgrees;
+
+/** Study identifiers from a volume's metadata (only the ones present). */
+export function studyIdentifiersFromMeta(meta: VolumeMeta): StudyIdentifiers {
+  const pick = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 ? v : undefined);
+  const ids: StudyIdentifiers = {
+    patientId: pick(meta.patientId),
+    patientName: pick(meta.patientName),
+    studyInstanceUid: pick(meta.studyInstanceUid),
+    seriesInstanceUid: pick(meta.seriesInstanceUid),
+    studyDate: pick(meta.studyDate),
+    seriesDescription: pick(meta.seriesDescription),
+  };
+  return Object.fromEntries(Object.entries(ids).filter(([, v]) => v !== undefined)) as StudyIdentifiers;
+}
+
+export function measurementsDocument(args: {
+  measurements: Measurements;
+  model: ModelProvenance;
+  study: StudyIdentifiers;
+  generatedAt?: Date;
+}): MeasurementsDocument {
+  return {
+    schema: MEASUREMENTS_SCHEMA_ID,
+    schemaVersion: 1,
+    generatedAt: (args.generatedAt ?? new Date()).toISOString(),
+    notice: INVESTIGATIONAL_NOTICE,
+    study: args.study,
+    model: { ...args.model },
+    measurements: args.measurements,
+  };
+}
+
+/** measurements.json text (UTF-8, two-space indent, trailing newline). */
+export function encodeMeasurementsJson(doc: MeasurementsDocument): string {
+  return `${JSON.stringify(measurementsDocumentSchema.parse(doc), null, 2)}\n`;
+}

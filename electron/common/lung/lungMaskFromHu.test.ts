@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { lungMaskFromHu } from './lungMaskFromHu.ts';
+import { diceForLabel, syntheticChest } from './syntheticChest.testutil.ts';
+import { IDENTITY_DIRECTION, type Volume } from '../volume/index.ts';
+
+describe('lungMaskFromHu', () => {
+  it('finds both lungs of a synthetic chest with Dice >= 0.97 each, vessels and a peripheral lesion inside', () => {
+    const { volume, truth } = syntheticChest();
+    const r = lungMaskFromHu(volume);
+    expect(r.warnings).toEqual([]);
+    expect(diceForLabel(r.lungs, truth, 1)).toBeGreaterThanOrEqual(0.97);
+    expect(diceForLabel(r.lungs, truth, 2)).toBeGreaterThanOrEqual(0.97);
+    expect(r.airwayVoxels).toBeGreaterThan(0);
+  });
+
+  it('labels the lung at low LPS x as the right lung', () => {
+    const { volume } = syntheticChest();
+    const r = lungMaskFromHu(volume);
+    const [nx, ny] = volume.dims;
+    const k = 20;
+    // image column 20 is at low x (patient right with an identity direction)
+    let rightAtLowX = 0;
+    for (let j = 0; j < ny; j++)
+      for (let i = 0; i < nx / 2; i++) if (r.lungs[i + nx * (j + ny * k)] === 1) rightAtLowX++;
+    expect(rightAtLowX).toBeGreaterThan(0);
+  });
+
+  it('swaps the sides when the x axis runs towards the patient right', () => {
+    const { volume, truth } = syntheticChest();
+    const flipped: Volume = { ...volume, direction: [-1, 0, 0, 0, 1, 0, 0, 0, 1] };
+    const r = lungMaskFromHu(flipped);
+    // truth label 1 sits at low i; with a flipped x axis low i is the patient's left
+    expect(
+      diceForLabel(
+        r.lungs,
+        truth.map((l) => (l === 0 ? 0 : 3 - l)),
+        2,
+      ),
+    ).toBeGreaterThanOrEqual(0.97);
+  });
+
+  it('splits lungs that touch at the midline', () => {
+    const { volume, truth } = syntheticChest({ gapMm: 0 });
+    const r = lungMaskFromHu(volume);
+    expect(diceForLabel(r.lungs, truth, 1)).toBeGreaterThanOrEqual(0.97);
+    expect(diceForLabel(r.lungs, truth, 2)).toBeGreaterThanOrEqual(0.97);
+  });
+
+  it('finds both lungs when the scan starts below the trachea', () => {
+    const { volume, truth } = syntheticChest({ trachea: false });
+    const r = lungMaskFromHu(volume);
+    expect(r.warnings).toEqual([]);
+    expect(diceForLabel(r.lungs, truth, 1)).toBeGreaterThanOrEqual(0.97);
+  });
+
+  it('returns an empty mask and an E_NO_LUNGS warning for a volume without lungs', () => {
+    const dims: [number, number, number] = [48, 48, 10];
+    const hu = new Int16Array(48 * 48 * 10).fill(-1000);
+    for (let k = 0; k < 10; k++)
+      for (let j = 8; j < 40; j++) for (let i = 8; i < 40; i++) hu[i + 48 * (j + 48 * k)] = 40;
+    hu[24 + 48 * (24 + 48 * 5)] = -1000; // one air bubble inside
+    const volume: Volume = {
+      dims,
+      spacingMm: [1, 1, 1],
+      originMm: [0, 0, 0],
+      direction: [...IDENTITY_DIRECTION],
+      voxels: hu,
+      meta: {},
+    };
+    const r = lungMaskFromHu(volume);
+    expect(r.warnings.map((w) => w.code)).toEqual(['E_NO_LUNGS']);
+    expect(r.rightVoxels + r.leftVoxels).toBe(0);
+    expect(r.lungs.every((v) => v === 0)).toBe(true);
+  });
+
+  it('returns an empty mask for an all-air volume', () => {
+    const volume: Volume = {
+      dims: [8, 8, 2],
+      spacingMm: [1, 1, 1],
+      originMm: [0, 0, 0],
+      direction: [...IDENTITY_DIRECTION],
+      voxels: new Int16Array(128).fill(-1000),
+      meta: {},
+    };
+    expect(lungMaskFromHu(volume).warnings[0].code).toBe('E_NO_LUNGS');
+  });
+});

@@ -1,0 +1,350 @@
+import type { OpalErrorJson } from '../errors/index.ts';
+import { LungLabel, type Volume } from '../volume/index.ts';
+import { componentsBySize, connectedComponents3d } from './connectedComponents3d.ts';
+import { IndexStack, closeDisk2d, fillHoles2d, floodFromBorder2d, labelComponents2d } from './slice2d.ts';
+
+export interface LungMaskOptions {
+  /** Voxels below this are air-like (lung parenchyma is about -850 HU, soft tissue above -100). */
+  airThresholdHu?: number;
+  /** A lung smaller than this is not a lung (sinuses, bowel gas, head-holder air). */
+  minLungVolumeMl?: number;
+  /** Radius of the per-slice closing that keeps vessels, airway walls and lesions inside the mask. */
+  closingRadiusMm?: number;
+  /** Largest cross-section (mm²) of an airway still counted as trachea or main bronchus. */
+  maxAirwayAreaMm2?: number;
+}
+
+export interface LungMaskResult {
+  /** 0 background, 1 right lung, 2 left lung (LungLabel), same layout as the volume. */
+  lungs: Uint8Array;
+  rightVoxels: number;
+  leftVoxels: number;
+  /** Voxels removed as trachea / main bronchi. */
+  airwayVoxels: number;
+  warnings: OpalErrorJson[];
+}
+
+const OUTSIDE = 2;
+
+/**
+ * Lung mask from Hounsfield units, without a network (DESIGN.md §3.5):
+ * 1. air = HU < -320; air 4-connected to the slice border is outside the body (per axial slice, so
+ *    the air around the patient and under the table never joins the lungs);
+ * 2. the trachea is found in the most superior slices as a small air region near the midline and
+ *    followed downward (with the main bronchi after the carina) until each branch enters a lung;
+ *    it is removed so that the two lungs are no longer joined through it;
+ * 3. 3-D components (6-connected) of the remaining internal air; the largest ones are the lungs.
+ *    A component that lies on both sides of the body midline holds two touching lungs and is cut
+ *    per slice at the thinnest column of the mask near the midline (the anterior/posterior
+ *    junction line);
+ * 4. per slice and per lung: closing with a disk and hole filling, so vessels, airway walls,
+ *    ground-glass and consolidation inside the lung stay in the mask.
+ * A volume without a plausible lung (e.g. a head CT) gives an empty mask and an E_NO_LUNGS warning.
+ */
+export function lungMaskFromHu(volume: Volume, options: LungMaskOptions = {}): LungMaskResult {
+  const airThresholdHu = options.airThresholdHu ?? -320;
+  const minLungVolumeMl = options.minLungVolumeMl ?? 100;
+  const closingRadiusMm = options.closingRadiusMm ?? 6;
+  const maxAirwayAreaMm2 = options.maxAirwayAreaMm2 ?? 1000;
+  const [nx, ny, nz] = volume.dims;
+  const [sx, sy, sz] = volume.spacingMm;
+  const sliceSize = nx * ny;
+  const n = sliceSize * nz;
+  const hu = volume.voxels;
+  const voxelMl = (sx * sy * sz) / 1000;
+  const pixelMm2 = sx * sy;
+  const warnings: OpalErrorJson[] = [];
+  const empty = (message: string): LungMaskResult => {
+    warnings.push({ code: 'E_NO_LUNGS', message });
+    return { lungs: new Uint8Array(n), rightVoxels: 0, leftVoxels: 0, airwayVoxels: 0, warnings };
+  };
+
+  // 1. Air, with outside air marked OUTSIDE, and the body's extent per column (for the midline).
+  const air = new Uint8Array(n);
+  for (let v = 0; v < n; v++) air[v] = hu[v] < airThresholdHu ? 1 : 0;
+  const stack = new IndexStack();
+  let bodySumX = 0;
+  let bodyCount = 0;
+  for (let k = 0; k < nz; k++) {
+    const slice = air.subarray(k * sliceSize, (k + 1) * sliceSize);
+    floodFromBorder2d(slice, nx, ny, 1, OUTSIDE, stack);
+    for (let y = 0, p = 0; y < ny; y++) {
+      for (let x = 0; x < nx; x++, p++) {
+        if (slice[p] !== OUTSIDE) {
+          bodySumX += x;
+          bodyCount++;
+        }
+      }
+    }
+  }
+  if (bodyCount === 0) return empty('No body was found in the image (everything is air).');
+  // Midline as a column index; the patient's right is the side of lower LPS x.
+  const midX = bodySumX / bodyCount;
+  const rightIsLowI = volume.direction[0] >= 0;
+
+  // 2. Trachea and main bronchi.
+  const airwayVoxels = removeAirways(air, volume, midX, maxAirwayAreaMm2, stack);
+
+  // 3. Internal air components.
+  // `air` becomes the internal-air mask in place (saves a volume-sized buffer).
+  for (let v = 0; v < n; v++) air[v] = air[v] === 1 ? 1 : 0;
+  const cc = connectedComponents3d(air, volume.dims, 6);
+  const ids = componentsBySize(cc);
+  const minVoxels = Math.ceil(minLungVolumeMl / voxelMl);
+  if (ids.length === 0 || cc.sizes[ids[0]] < minVoxels) {
+    return empty(
+      'No lungs were found in this image (no air-filled region of lung size inside the body); is this a chest CT?',
+    );
+  }
+
+  // Per component: voxels left and right of the midline.
+  const lowSide = new Float64Array(cc.count + 1);
+  for (let row = 0; row < ny * nz; row++) {
+    for (let x = 0, v = row * nx; x < nx && x < midX; x++, v++) {
+      const id = cc.labels[v];
+      if (id !== 0) lowSide[id]++;
+    }
+  }
+  const sideOf = (id: number): 'right' | 'left' => {
+    const lowFraction = lowSide[id] / cc.sizes[id];
+    const isLow = lowFraction >= 0.5;
+    return isLow === rightIsLowI ? 'right' : 'left';
+  };
+  const spansBoth = (id: number): boolean => {
+    const f = lowSide[id] / cc.sizes[id];
+    return Math.min(f, 1 - f) > 0.2;
+  };
+
+  const lungs = new Uint8Array(n);
+  const first = ids[0];
+  const rightLabel = LungLabel.RightLung;
+  const leftLabel = LungLabel.LeftLung;
+  if (spansBoth(first)) {
+    splitAtMidlineValley(cc.labels, first, lungs, volume, midX, rightIsLowI);
+  } else {
+    const firstSide = sideOf(first);
+    const firstLabel = firstSide === 'right' ? rightLabel : leftLabel;
+    const second = ids
+      .slice(1)
+      .find((id) => cc.sizes[id] >= minVoxels && sideOf(id) !== firstSide && !spansBoth(id));
+    for (let v = 0; v < n; v++) {
+      const id = cc.labels[v];
+      if (id === first) lungs[v] = firstLabel;
+      else if (second !== undefined && id === second)
+        lungs[v] = firstLabel === rightLabel ? leftLabel : rightLabel;
+    }
+    if (second === undefined) {
+      warnings.push({
+        code: 'E_NO_LUNGS',
+        message: `Only the ${firstSide} lung was found; the ${firstSide === 'right' ? 'left' : 'right'} lung is missing or not aerated.`,
+      });
+    }
+  }
+
+  // 4. Closing and hole filling per lung and slice, inside each lung's bounding box plus a margin.
+  closeAndFill(lungs, volume, closingRadiusMm, stack);
+
+  let rightVoxels = 0;
+  let leftVoxels = 0;
+  for (let v = 0; v < n; v++) {
+    if (lungs[v] === rightLabel) rightVoxels++;
+    else if (lungs[v] === leftLabel) leftVoxels++;
+  }
+  void pixelMm2;
+  return { lungs, rightVoxels, leftVoxels, airwayVoxels, warnings };
+}
+
+/**
+ * Finds the trachea in the superior slices and follows it (and the main bronchi) inferiorly, setting
+ * its voxels to OUTSIDE in `air`. Returns the number of voxels removed.
+ */
+function removeAirways(
+  air: Uint8Array,
+  volume: Volume,
+  midX: number,
+  maxAreaMm2: number,
+  stack: IndexStack,
+): number {
+  const [nx, ny, nz] = volume.dims;
+  const [sx, sy] = volume.spacingMm;
+  const sliceSize = nx * ny;
+  const pixelMm2 = sx * sy;
+  // PS3.3 C.7.6.2.1.1: +z (LPS) is superior; slice order follows direction[8].
+  const superiorIsHighK = volume.direction[8] >= 0;
+  const order = Array.from({ length: nz }, (_, s) => (superiorIsHighK ? nz - 1 - s : s));
+  const labels = new Int32Array(sliceSize);
+  const sliceMask = new Uint8Array(sliceSize);
+  let previous: Uint8Array | undefined;
+  let removed = 0;
+  // Search for the start only among the superior third of the slices that contain internal air.
+  const slicesWithAir = order.filter((k) => {
+    const s = air.subarray(k * sliceSize, (k + 1) * sliceSize);
+    for (let p = 0; p < sliceSize; p++) if (s[p] === 1) return true;
+    return false;
+  });
+  const searchLimit = Math.max(1, Math.ceil(slicesWithAir.length / 3));
+  const maxCentreOffsetPx = 25 / sx;
+  let searched = 0;
+  for (const k of order) {
+    const slice = air.subarray(k * sliceSize, (k + 1) * sliceSize);
+    for (let p = 0; p < sliceSize; p++) sliceMask[p] = slice[p] === 1 ? 1 : 0;
+    const comps = labelComponents2d(sliceMask, nx, ny, labels, stack);
+    const taken = new Uint8Array(comps.count + 1);
+    if (!previous) {
+      if (comps.count === 0) continue;
+      if (searched++ >= searchLimit) break;
+      let best = 0;
+      let bestOffset = Infinity;
+      for (let c = 1; c <= comps.count; c++) {
+        const areaMm2 = comps.sizes[c] * pixelMm2;
+        const offset = Math.abs(comps.meanX[c] - midX);
+        if (
+          areaMm2 >= 30 &&
+          areaMm2 <= maxAreaMm2 * 0.8 &&
+          offset <= maxCentreOffsetPx &&
+          offset < bestOffset
+        ) {
+          best = c;
+          bestOffset = offset;
+        }
+      }
+      if (best === 0) continue;
+      taken[best] = 1;
+    } else {
+      for (let p = 0; p < sliceSize; p++) {
+        const c = labels[p];
+        if (c !== 0 && previous[p] === 1 && comps.sizes[c] * pixelMm2 <= maxAreaMm2) taken[c] = 1;
+      }
+    }
+    let any = false;
+    const next = previous ?? new Uint8Array(sliceSize);
+    next.fill(0);
+    for (let p = 0; p < sliceSize; p++) {
+      if (taken[labels[p]] === 1 && labels[p] !== 0) {
+        slice[p] = OUTSIDE;
+        next[p] = 1;
+        removed++;
+        any = true;
+      }
+    }
+    if (!any) break;
+    previous = next;
+  }
+  return removed;
+}
+
+/**
+ * Splits one component holding both lungs: per slice, the cut is the column (within 15 % of the
+ * body width... approximated by a band of the image width around the midline) where the mask is
+ * thinnest; voxels on the low-i side of the cut go to the lung on that side.
+ */
+function splitAtMidlineValley(
+  labels: Int32Array,
+  id: number,
+  lungs: Uint8Array,
+  volume: Volume,
+  midX: number,
+  rightIsLowI: boolean,
+): void {
+  const [nx, ny, nz] = volume.dims;
+  const sliceSize = nx * ny;
+  const band = Math.max(2, Math.round(nx * 0.12));
+  const lo = Math.max(0, Math.round(midX) - band);
+  const hi = Math.min(nx - 1, Math.round(midX) + band);
+  const columnCounts = new Int32Array(nx);
+  const lowLabel = rightIsLowI ? LungLabel.RightLung : LungLabel.LeftLung;
+  const highLabel = rightIsLowI ? LungLabel.LeftLung : LungLabel.RightLung;
+  for (let k = 0; k < nz; k++) {
+    const base = k * sliceSize;
+    columnCounts.fill(0);
+    let any = false;
+    for (let p = 0; p < sliceSize; p++) {
+      if (labels[base + p] === id) {
+        columnCounts[p % nx]++;
+        any = true;
+      }
+    }
+    if (!any) continue;
+    // Thinnest column in the band; ties go to the one closest to the midline.
+    let cut = Math.round(midX);
+    let best = Infinity;
+    for (let x = lo; x <= hi; x++) {
+      const score = columnCounts[x] * 1000 + Math.abs(x - midX);
+      if (score < best) {
+        best = score;
+        cut = x;
+      }
+    }
+    for (let p = 0; p < sliceSize; p++) {
+      if (labels[base + p] !== id) continue;
+      const x = p % nx;
+      if (x === cut && columnCounts[cut] > 0) continue; // the junction line itself belongs to neither
+      lungs[base + p] = x < cut ? lowLabel : highLabel;
+    }
+  }
+}
+
+function closeAndFill(lungs: Uint8Array, volume: Volume, radiusMm: number, stack: IndexStack): void {
+  const [nx, ny, nz] = volume.dims;
+  const [sx, sy] = volume.spacingMm;
+  const sliceSize = nx * ny;
+  const marginX = Math.ceil(radiusMm / sx) + 1;
+  const marginY = Math.ceil(radiusMm / sy) + 1;
+  const bboxes = new Int32Array(nz * 3 * 4); // per slice and label: x0, x1, y0, y1
+  for (let k = 0; k < nz; k++) {
+    for (const label of [1, 2]) {
+      const b = (k * 3 + label) * 4;
+      bboxes[b] = nx;
+      bboxes[b + 1] = -1;
+      bboxes[b + 2] = ny;
+      bboxes[b + 3] = -1;
+    }
+    const base = k * sliceSize;
+    for (let y = 0; y < ny; y++) {
+      const row = base + y * nx;
+      for (let x = 0; x < nx; x++) {
+        const label = lungs[row + x];
+        if (label === 0) continue;
+        const b = (k * 3 + label) * 4;
+        if (x < bboxes[b]) bboxes[b] = x;
+        if (x > bboxes[b + 1]) bboxes[b + 1] = x;
+        if (y < bboxes[b + 2]) bboxes[b + 2] = y;
+        if (y > bboxes[b + 3]) bboxes[b + 3] = y;
+      }
+    }
+  }
+  for (const label of [LungLabel.RightLung, LungLabel.LeftLung]) {
+    for (let k = 0; k < nz; k++) {
+      const base = k * sliceSize;
+      const b = (k * 3 + label) * 4;
+      const x0 = bboxes[b];
+      const x1 = bboxes[b + 1];
+      const y0 = bboxes[b + 2];
+      const y1 = bboxes[b + 3];
+      if (x1 < 0) continue;
+      // Work in a padded box so that the closing is never clipped by the box edge.
+      const bx0 = x0 - marginX;
+      const by0 = y0 - marginY;
+      const bw = x1 - x0 + 1 + 2 * marginX;
+      const bh = y1 - y0 + 1 + 2 * marginY;
+      const box = new Uint8Array(bw * bh);
+      for (let y = y0; y <= y1; y++) {
+        for (let x = x0; x <= x1; x++)
+          if (lungs[base + y * nx + x] === label) box[x - bx0 + bw * (y - by0)] = 1;
+      }
+      if (radiusMm > 0)
+        closeDisk2d(box, bw, bh, sx, sy, radiusMm, new Float64Array(bw * bh), new Uint8Array(bw * bh));
+      fillHoles2d(box, bw, bh, stack);
+      for (let by = 0; by < bh; by++) {
+        const y = by + by0;
+        if (y < 0 || y >= ny) continue;
+        for (let bx = 0; bx < bw; bx++) {
+          const x = bx + bx0;
+          if (x < 0 || x >= nx || box[bx + bw * by] === 0) continue;
+          const v = base + y * nx + x;
+          if (lungs[v] === 0) lungs[v] = label; // never take voxels of the other lung
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,2 @@
+export { readNiftiFile } from './readNiftiFile.ts';
+export { writeNiftiFile } from './writeNiftiFile.ts';
