@@ -18,7 +18,8 @@ export const PathSchema = z.string().min(1).max(4096).refine((p) => !p.includes(
 /** Opaque handle of a loaded volume, minted by the engine. */
 export const VOLUME_HANDLE_PATTERN = /^v[0-9a-f]{12}$/;
 export const VolumeHandleSchema = z.string().regex(VOLUME_HANDLE_PATTERN, 'not a volume handle');
-export const SeriesUidSchema = z.string().regex(/^[0-9]+(\.[0-9]+)*$/, 'not a DICOM UID').max(64);
+/** A SeriesInstanceUID, or `uid#n` for the n-th part of a series the loader split by geometry. */
+export const SeriesUidSchema = z.string().regex(/^[0-9]+(\.[0-9]+)*(#[0-9]{1,4})?$/, 'not a DICOM UID').max(70);
 export const ExportFormatSchema = z.enum(['seg', 'nifti', 'csv', 'json', 'pdf']);
 export type ExportFormat = z.infer<typeof ExportFormatSchema>;
 export const LabelmapKindSchema = z.enum(['infection', 'lungs']);
@@ -43,12 +44,14 @@ export interface SeriesSummary {
   seriesInstanceUid: string;
   seriesDescription?: string;
   modality?: string;
-  patientName?: string;
-  studyDate?: string;
   /** Number of image files (or frames) found. */
   imageCount: number;
   rows?: number;
   columns?: number;
+  slices?: number;
+  /** False when the series cannot become a volume as is (gantry tilt, duplicate slices). */
+  loadable: boolean;
+  warnings: string[];
 }
 
 export interface SkippedFile {
