@@ -201,7 +201,11 @@ for (const plane of PLANES) {
   const el = elements[plane];
   el.addEventListener(CoreEnums.Events.CAMERA_MODIFIED, () => updateSliceLabels());
   el.addEventListener(CoreEnums.Events.VOI_MODIFIED, ((e: CustomEvent<{ range?: { lower: number; upper: number } }>) => {
-    if (e.detail.range) store.update({ window: windowOfVoiRange(e.detail.range) });
+    if (!e.detail.range) return;
+    // Right-drag window/level reports here; only a real change updates the store (setWindow fires this too).
+    const w = windowOfVoiRange(e.detail.range);
+    const cur = store.state.window;
+    if (Math.abs(w.windowWidthHu - cur.windowWidthHu) > 0.5 || Math.abs(w.windowLevelHu - cur.windowLevelHu) > 0.5) store.update({ window: w });
   }) as EventListener);
   el.addEventListener('mousemove', (e) => {
     if (!loaded) return;
@@ -285,7 +289,7 @@ window.addEventListener('keydown', (e) => {
 // ---- rendering the state ----
 
 store.subscribe((s, prev) => {
-  if (s.window !== prev.window) viewer.setWindow(s.window.windowWidthHu, s.window.windowLevelHu);
+  if (s.window.windowWidthHu !== prev.window.windowWidthHu || s.window.windowLevelHu !== prev.window.windowLevelHu) viewer.setWindow(s.window.windowWidthHu, s.window.windowLevelHu);
   byId('status').textContent = s.status;
   const err = byId('error');
   err.hidden = !s.error;
