@@ -315,6 +315,7 @@ store.subscribe((s, prev) => {
   }
   if (s.overlays !== prev.overlays) drawSegments();
   document.body.dataset.revision = String(s.labelmapRevision);
+  document.body.dataset.volumeHandle = s.volume?.handle ?? '';
   document.body.dataset.busy = String(s.scanning || s.loading || seg.running);
 });
 

@@ -1,6 +1,6 @@
 import { existsSync, statSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { chromium, type Browser, type Locator } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { repoRoot } from '../fixtures/sharedData.ts';
@@ -48,14 +48,21 @@ function newestMtime(dir: string): number {
   return t;
 }
 
-/** Builds renderer/dist with Vite unless it is newer than every renderer and common source file. */
-export function buildRendererIfStale(): string {
+/**
+ * Builds renderer/dist with Vite unless it is newer than every renderer and common source file.
+ * Asynchronous on purpose: a blocking build would starve the test worker's RPC with vitest.
+ */
+export async function buildRendererIfStale(): Promise<string> {
   const dist = join(repoRoot, 'renderer', 'dist');
   const index = join(dist, 'index.html');
   const sources = Math.max(newestMtime(join(repoRoot, 'renderer', 'src')), statSync(join(repoRoot, 'renderer', 'index.html')).mtimeMs, newestMtime(join(repoRoot, 'electron', 'common')));
   if (existsSync(index) && statSync(index).mtimeMs > sources && process.env.OPAL_REBUILD !== '1') return dist;
-  const r = spawnSync(process.execPath, [join(repoRoot, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', join(repoRoot, 'renderer', 'vite.config.ts')], { cwd: repoRoot, stdio: 'inherit' });
-  if (r.status !== 0) throw new Error(`vite build failed (exit ${r.status})`);
+  const code = await new Promise<number | null>((ok, fail) => {
+    const child = spawn(process.execPath, [join(repoRoot, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', join(repoRoot, 'renderer', 'vite.config.ts')], { cwd: repoRoot, stdio: ['ignore', 'inherit', 'inherit'] });
+    child.on('error', fail);
+    child.on('exit', (c) => ok(c));
+  });
+  if (code !== 0) throw new Error(`vite build failed (exit ${code})`);
   return dist;
 }
 

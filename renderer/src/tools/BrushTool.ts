@@ -26,7 +26,7 @@ export interface BrushTarget {
  * stroke becomes one diff (one undo step).
  */
 export class BrushTool {
-  private stroke: { rec: StrokeRecorder; element: HTMLElement } | undefined;
+  private stroke: { rec: StrokeRecorder; element: HTMLElement; last?: [number, number, number] } | undefined;
 
   constructor(
     private readonly target: () => BrushTarget | undefined,
@@ -48,12 +48,22 @@ export class BrushTool {
     const rect = element.getBoundingClientRect();
     const world = vp.viewport.canvasToWorld([e.clientX - rect.left, e.clientY - rect.top]);
     const ijk = worldToIjk(t.geometry, world as [number, number, number]);
-    paintDisc(this.stroke.rec, t.labels, t.geometry.dims, t.geometry.spacingMm, {
-      plane: vp.plane,
-      center: ijk,
-      radiusMm: s.radiusMm,
-      value: s.mode === 'eraser' ? 0 : s.label,
-    });
+    // Fill the gap since the last pointer event with dabs at most half a radius apart, so a fast
+    // drag paints a continuous band rather than a string of beads.
+    const last = this.stroke.last ?? ijk;
+    const gapMm = Math.hypot(...ijk.map((x, a) => (x - last[a]) * t.geometry.spacingMm[a]));
+    const steps = Math.max(1, Math.ceil(gapMm / Math.max(0.5, s.radiusMm / 2)));
+    for (let n = 1; n <= steps; n++) {
+      const f = n / steps;
+      const center: [number, number, number] = [last[0] + (ijk[0] - last[0]) * f, last[1] + (ijk[1] - last[1]) * f, last[2] + (ijk[2] - last[2]) * f];
+      paintDisc(this.stroke.rec, t.labels, t.geometry.dims, t.geometry.spacingMm, {
+        plane: vp.plane,
+        center,
+        radiusMm: s.radiusMm,
+        value: s.mode === 'eraser' ? 0 : s.label,
+      });
+    }
+    this.stroke.last = ijk;
     t.changed();
   }
 
