@@ -32,10 +32,15 @@ export default tseslint.config(
   {
     files: ['renderer/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [
-        { group: ['**/electron/main/**', '**/electron/cli/**', '**/electron/preload/**'], message: 'The renderer talks to the engine only through bridge.ts.' },
-        { group: ['node:*', 'electron', 'fs', 'path'], message: 'The renderer is sandboxed: no Node or Electron modules.' },
-      ] }],
+      // `paths` (exact module names), not gitignore-style `patterns`: the pattern "electron" would
+      // also match every '../electron/common/...' import, which the renderer is meant to use.
+      'no-restricted-imports': ['error', {
+        patterns: [
+          { group: ['**/electron/main/**', '**/electron/cli/**', '**/electron/preload/**'], message: 'The renderer talks to the engine only through bridge.ts.' },
+          { group: ['node:*'], message: 'The renderer is sandboxed: no Node or Electron modules.' },
+        ],
+        paths: ['electron', 'fs', 'path'].map((name) => ({ name, message: 'The renderer is sandboxed: no Node or Electron modules.' })),
+      }],
     },
   },
   {

@@ -1,1 +1,91 @@
-export {};
+import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, session as electronSession } from 'electron';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { EVENT_CHANNEL } from '../common/ipc/contract.ts';
+import { applySessionSecurity, hardenWebContents, secureWindowOptions } from './security.ts';
+import { registerIpcHandlers } from './ipc/registerIpcHandlers.ts';
+import { OPAL_VOLUME_PRIVILEGES, OPAL_VOLUME_SCHEME, registerOpalVolumeProtocol } from './protocol/opalVolumeProtocol.ts';
+import { OpalSession } from './services/OpalSession.ts';
+import { createEngineServices } from './services/createEngineServices.ts';
+import { appMenuTemplate } from './appMenu.ts';
+
+/**
+ * Electron main: app lifecycle only (single instance, one window, menus, recent folders); every
+ * decision lives in security.ts, the IPC contract and the session services, which run and are
+ * tested under plain Node.
+ */
+const here = dirname(fileURLToPath(import.meta.url));
+const rendererIndex = join(here, '..', '..', 'renderer', 'dist', 'index.html');
+const preloadPath = join(here, '..', 'preload', 'preload.cjs');
+const appUrl = process.env.OPAL_RENDERER_URL ?? pathToFileURL(rendererIndex).href;
+
+// Checklist 18 "Avoid usage of the file:// protocol and prefer usage of custom protocols": voxel
+// data goes through opal-volume:// (registered before ready, as Electron requires).
+protocol.registerSchemesAsPrivileged([{ scheme: OPAL_VOLUME_SCHEME, privileges: OPAL_VOLUME_PRIVILEGES }]);
+
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  let win: BrowserWindow | null = null;
+  const session = new OpalSession({ engine: createEngineServices(), appDataDir: app.getPath('userData'), appVersion: app.getVersion() });
+
+  app.on('second-instance', () => {
+    if (!win) return;
+    if (win.isMinimized()) win.restore();
+    win.focus();
+  });
+
+  // Checklist 13/14 for every web contents ever created (including any the renderer might spawn).
+  app.on('web-contents-created', (_e, contents) => hardenWebContents(contents, appUrl));
+
+  async function rebuildMenu(): Promise<void> {
+    const recent = await session.listRecentFolders();
+    const send = (script: string) => win?.webContents.executeJavaScript(script).catch(() => undefined);
+    const template = appMenuTemplate(
+      {
+        openFolder: () => {
+          if (!win) return;
+          void dialog.showOpenDialog(win, { properties: ['openDirectory'] }).then((r) => {
+            const path = r.filePaths[0];
+            if (!r.canceled && path) void send(openFolderScript(path));
+          });
+        },
+        openRecent: (path) => void send(openFolderScript(path)),
+        undo: () => void send("document.getElementById('undo')?.click()"),
+        redo: () => void send("document.getElementById('redo')?.click()"),
+        about: () => void send("document.getElementById('about-panel')?.scrollIntoView()"),
+      },
+      recent,
+      process.platform === 'darwin',
+    );
+    Menu.setApplicationMenu(Menu.buildFromTemplate(template));
+  }
+
+  void app.whenReady().then(async () => {
+    const ses = electronSession.defaultSession;
+    applySessionSecurity(ses);
+    registerOpalVolumeProtocol(ses.protocol, (r) => session.binary(r));
+    registerIpcHandlers(ipcMain, session, appUrl);
+    session.onEvent((e) => {
+      win?.webContents.send(EVENT_CHANNEL, e);
+      if (e.type === 'scan-progress') void rebuildMenu();
+    });
+    win = new BrowserWindow(secureWindowOptions(preloadPath));
+    win.once('ready-to-show', () => win?.show());
+    win.on('closed', () => {
+      win = null;
+    });
+    await rebuildMenu();
+    await win.loadURL(appUrl);
+  });
+
+  app.on('window-all-closed', () => {
+    session.dispose();
+    app.quit();
+  });
+}
+
+/** The renderer's own open-folder form does the work, so menu and UI share one path. */
+function openFolderScript(path: string): string {
+  return `(() => { const i = document.getElementById('folder-path'); i.value = ${JSON.stringify(path)}; document.getElementById('open-folder').click(); })()`;
+}

@@ -1,1 +1,334 @@
-export {};
+import { Enums as CoreEnums } from '@cornerstonejs/core';
+import { createBridge, BridgeError } from './bridge.ts';
+import { Store, nextBrushRadius, type ToolMode } from './state/store.ts';
+import { adviceFor } from './state/errorMessages.ts';
+import { OrthoViewer, PLANES, type Plane } from './viewport/orthoViewer.ts';
+import { WINDOW_PRESETS, presetForKey, windowOfVoiRange } from './viewport/windowPresets.ts';
+import { BrushTool } from './tools/BrushTool.ts';
+import { worldToIjk, nearestVoxelIndex } from './tools/voxelPicking.ts';
+import { applyDiff } from '../../electron/common/edit/index.ts';
+import type { ExportFormat, LabelmapDiff, VolumeInfo } from '../../electron/common/ipc/contract.ts';
+import type { VolumeGeometry } from './viewport/registerCtVolume.ts';
+import { byId, h } from './panels/dom.ts';
+import { renderMeasurements } from './panels/measurementsPanel.ts';
+import { renderSegmentsPanel } from './panels/segmentsPanel.ts';
+import { renderAbout } from './panels/aboutPanel.ts';
+import { renderSeriesList, renderRecent, droppedPath } from './panels/seriesPanel.ts';
+
+const bridge = createBridge();
+const store = new Store();
+const elements = { axial: byId<HTMLDivElement>('vp-axial'), sagittal: byId<HTMLDivElement>('vp-sagittal'), coronal: byId<HTMLDivElement>('vp-coronal') };
+const viewer = new OrthoViewer(elements);
+viewer.setCrosshairsActive(true);
+
+interface Loaded {
+  info: VolumeInfo;
+  geometry: VolumeGeometry;
+  voxels: Int16Array | Float32Array;
+  infection: Uint8Array;
+  lungs: Uint8Array;
+}
+let loaded: Loaded | undefined;
+let currentFolder = '';
+
+function showError(e: unknown): void {
+  const err = e instanceof BridgeError ? e.error : { code: 'E_INTERNAL' as const, message: e instanceof Error ? e.message : String(e) };
+  store.update({ error: err, status: err.code === 'E_CANCELLED' ? 'Cancelled.' : store.state.status });
+}
+
+async function guarded(work: () => Promise<void>): Promise<void> {
+  try {
+    store.update({ error: null });
+    await work();
+  } catch (e) {
+    showError(e);
+  }
+}
+
+// ---- study ----
+
+async function openFolder(path: string): Promise<void> {
+  currentFolder = path;
+  store.update({ scanning: true, status: `Scanning ${path}…` });
+  try {
+    const scan = await bridge.call('scanFolder', { path });
+    store.update({ scan, status: `${scan.series.length} series, ${scan.skipped.length} files skipped.` });
+    renderRecent(byId('recent-list'), await bridge.call('listRecentFolders', {}), (p) => void guarded(() => openFolder(p)));
+    const best = [...scan.series].filter((s) => s.loadable).sort((a, b) => (b.slices ?? b.imageCount) - (a.slices ?? a.imageCount))[0];
+    if (best) await loadSeries(best.seriesInstanceUid);
+  } finally {
+    store.update({ scanning: false });
+  }
+}
+
+async function loadSeries(seriesInstanceUid: string): Promise<void> {
+  store.update({ loading: true, status: 'Loading the series…' });
+  try {
+    if (loaded) await bridge.call('closeVolume', { volumeHandle: loaded.info.handle }).catch(() => undefined);
+    const info = await bridge.call('loadSeries', { path: currentFolder, seriesInstanceUid });
+    const buf = await bridge.fetchBinary({ kind: 'ct', volumeHandle: info.handle });
+    const voxels = info.voxelType === 'int16' ? new Int16Array(buf) : new Float32Array(buf);
+    const geometry: VolumeGeometry = { dims: info.dims, spacingMm: info.spacingMm, originMm: info.originMm, direction: info.direction, frameOfReferenceUid: info.frameOfReferenceUid, seriesInstanceUid: info.seriesInstanceUid };
+    const n = info.dims[0] * info.dims[1] * info.dims[2];
+    loaded = { info, geometry, voxels, infection: new Uint8Array(n), lungs: new Uint8Array(n) };
+    await viewer.showVolume(`opal-ct-${info.handle}`, geometry, voxels);
+    viewer.addOverlay('opal-lungs', loaded.lungs, store.state.overlays.lungs);
+    viewer.addOverlay('opal-infection', loaded.infection, store.state.overlays.infection);
+    store.update({ volume: info, measurements: null, labelmapRevision: 0, canUndo: false, canRedo: false, status: `${info.seriesDescription ?? 'Series'} · ${info.dims.join('×')} · ${info.spacingMm.map((s) => s.toFixed(2)).join('×')} mm` });
+    const warnings = byId('volume-warnings');
+    warnings.replaceChildren(...info.warnings.map((w) => h('li', {}, `⚠ ${w}`)));
+    updateSliceLabels();
+  } finally {
+    store.update({ loading: false });
+  }
+}
+
+// ---- labelmaps ----
+
+async function refreshLabelmaps(): Promise<void> {
+  if (!loaded) return;
+  const handle = loaded.info.handle;
+  const rev = await bridge.call('getLabelmapRevision', { volumeHandle: handle });
+  if (!loaded || loaded.info.handle !== handle) return;
+  if (rev.hasInfection) loaded.infection.set(new Uint8Array(await bridge.fetchBinary({ kind: 'infection', volumeHandle: handle })));
+  else loaded.infection.fill(0);
+  if (rev.hasLungs) loaded.lungs.set(new Uint8Array(await bridge.fetchBinary({ kind: 'lungs', volumeHandle: handle })));
+  else loaded.lungs.fill(0);
+  viewer.overlayChanged('opal-infection');
+  viewer.overlayChanged('opal-lungs');
+  store.update({ labelmapRevision: rev.revision });
+}
+
+async function runSegmentation(): Promise<void> {
+  if (!loaded) return;
+  store.update((s) => ({ segmentation: { ...s.segmentation, running: true, phase: 'preview', done: 0, total: 0, previewShown: false }, status: 'Segmenting…' }));
+  try {
+    const r = await bridge.call('segment', { volumeHandle: loaded.info.handle });
+    await refreshLabelmaps();
+    store.update((s) => ({
+      measurements: r.measurements,
+      canUndo: false,
+      canRedo: false,
+      segmentation: { ...s.segmentation, running: false, phase: null, executionProvider: r.executionProvider },
+      status: `Segmented in ${(r.durationMs / 1000).toFixed(1)} s on ${r.executionProvider}.`,
+    }));
+    store.update({ appInfo: await bridge.call('getAppInfo', {}) });
+  } finally {
+    store.update((s) => ({ segmentation: { ...s.segmentation, running: false, phase: null } }));
+  }
+}
+
+bridge.onEvent((e) => {
+  if (!loaded || ('volumeHandle' in e && e.volumeHandle !== loaded.info.handle)) return;
+  if (e.type === 'segment-progress') store.update((s) => ({ segmentation: { ...s.segmentation, phase: e.phase, done: e.done, total: e.total } }));
+  if (e.type === 'segment-preview') {
+    void guarded(async () => {
+      await refreshLabelmaps();
+      store.update((s) => ({ segmentation: { ...s.segmentation, previewShown: true }, status: 'Preview shown; refining…' }));
+    });
+  }
+  if (e.type === 'scan-progress') store.update({ status: `Scanning… ${e.filesSeen}${e.filesTotal ? ` / ${e.filesTotal}` : ''} files` });
+});
+
+// ---- editing ----
+
+function applyLocal(diff: LabelmapDiff): void {
+  if (!loaded) return;
+  applyDiff(loaded.infection, diff.indices, diff.values);
+  viewer.overlayChanged('opal-infection');
+}
+
+const brush = new BrushTool(
+  () => {
+    const mode = store.state.tool.mode;
+    if (!loaded || mode === 'navigate') return undefined;
+    const l = loaded;
+    return {
+      geometry: l.geometry,
+      labels: l.infection,
+      viewportOf: (el: HTMLElement) => {
+        const plane = el.dataset.plane as Plane | undefined;
+        return plane ? { viewport: viewer.viewport(plane), plane } : undefined;
+      },
+      changed: () => viewer.overlayChanged('opal-infection'),
+      commit: (d) =>
+        void guarded(async () => {
+          const r = await bridge.call('commitStroke', { volumeHandle: l.info.handle, diff: { indices: [...d.indices], values: [...d.after] } });
+          store.update({ measurements: r.measurements, canUndo: r.canUndo, canRedo: r.canRedo, labelmapRevision: r.revision, status: `Stroke of ${d.indices.length} voxels saved.` });
+        }).catch(() => undefined),
+    };
+  },
+  () => (store.state.tool.mode === 'navigate' ? undefined : { mode: store.state.tool.mode === 'eraser' ? 'eraser' : 'brush', radiusMm: store.state.tool.brushRadiusMm, label: store.state.tool.brushLabel }),
+);
+for (const plane of PLANES) brush.attach(elements[plane]);
+
+async function undoRedo(which: 'undo' | 'redo'): Promise<void> {
+  if (!loaded) return;
+  const r = await bridge.call(which, { volumeHandle: loaded.info.handle });
+  if (!r) return;
+  applyLocal(r.applied);
+  store.update({ measurements: r.measurements, canUndo: r.canUndo, canRedo: r.canRedo, labelmapRevision: r.revision, status: which === 'undo' ? 'Stroke undone.' : 'Stroke redone.' });
+}
+
+function setTool(mode: ToolMode): void {
+  store.update((s) => ({ tool: { ...s.tool, mode } }));
+  viewer.setCrosshairsActive(mode === 'navigate');
+}
+
+// Shift+wheel sizes the brush (captured before cornerstone's scroll tool sees the wheel).
+byId('viewports').addEventListener(
+  'wheel',
+  (e) => {
+    if (!e.shiftKey || store.state.tool.mode === 'navigate') return;
+    e.preventDefault();
+    e.stopPropagation();
+    store.update((s) => ({ tool: { ...s.tool, brushRadiusMm: nextBrushRadius(s.tool.brushRadiusMm, e.deltaY) } }));
+  },
+  { capture: true, passive: false },
+);
+
+// ---- viewport read-outs ----
+
+function updateSliceLabels(): void {
+  if (!loaded) return;
+  for (const plane of PLANES) {
+    const vp = viewer.viewport(plane);
+    byId(`slice-${plane}`).textContent = `Slice ${vp.getSliceIndex() + 1} / ${vp.getNumberOfSlices()}`;
+  }
+}
+
+for (const plane of PLANES) {
+  const el = elements[plane];
+  el.addEventListener(CoreEnums.Events.CAMERA_MODIFIED, () => updateSliceLabels());
+  el.addEventListener(CoreEnums.Events.VOI_MODIFIED, ((e: CustomEvent<{ range?: { lower: number; upper: number } }>) => {
+    if (!e.detail.range) return;
+    // Right-drag window/level reports here; only a real change updates the store (setWindow fires this too).
+    const w = windowOfVoiRange(e.detail.range);
+    const cur = store.state.window;
+    if (Math.abs(w.windowWidthHu - cur.windowWidthHu) > 0.5 || Math.abs(w.windowLevelHu - cur.windowLevelHu) > 0.5) store.update({ window: w });
+  }) as EventListener);
+  el.addEventListener('mousemove', (e) => {
+    if (!loaded) return;
+    const rect = el.getBoundingClientRect();
+    const world = viewer.viewport(plane).canvasToWorld([e.clientX - rect.left, e.clientY - rect.top]);
+    const ijk = worldToIjk(loaded.geometry, world as [number, number, number]);
+    const i = nearestVoxelIndex(loaded.geometry.dims, ijk);
+    byId(`hu-${plane}`).textContent = i < 0 ? '' : `(${ijk.map((x) => Math.round(x)).join(', ')}) ${Math.round(loaded.voxels[i])} HU`;
+  });
+}
+
+// ---- export ----
+
+async function exportResults(): Promise<void> {
+  if (!loaded) return;
+  const outDir = byId<HTMLInputElement>('export-dir').value.trim();
+  const formats = [...document.querySelectorAll<HTMLInputElement>('input[name=fmt]:checked')].map((i) => i.value as ExportFormat);
+  store.update({ status: 'Exporting…' });
+  const r = await bridge.call('exportResults', { volumeHandle: loaded.info.handle, outDir, formats });
+  byId('export-files').replaceChildren(...r.files.map((f) => h('li', {}, f)));
+  store.update({ status: `Exported ${r.files.length} files to ${r.outDir}.` });
+}
+
+// ---- wiring ----
+
+byId('open-form').addEventListener('submit', (e) => {
+  e.preventDefault();
+  const path = byId<HTMLInputElement>('folder-path').value.trim();
+  if (path) void guarded(() => openFolder(path));
+});
+const drop = byId('drop-zone');
+for (const target of [drop, document.body]) {
+  target.addEventListener('dragover', (e) => {
+    e.preventDefault();
+    drop.classList.add('over');
+  });
+  target.addEventListener('drop', (e) => {
+    e.preventDefault();
+    drop.classList.remove('over');
+    const path = droppedPath(e as DragEvent, window.opal?.pathForFile);
+    if (path) {
+      byId<HTMLInputElement>('folder-path').value = path;
+      void guarded(() => openFolder(path));
+    }
+  });
+}
+byId('segment').addEventListener('click', () => void guarded(runSegmentation));
+byId('cancel').addEventListener('click', () => {
+  if (loaded) void guarded(async () => void (await bridge.call('cancelSegmentation', { volumeHandle: loaded!.info.handle })));
+});
+byId('undo').addEventListener('click', () => void guarded(() => undoRedo('undo')));
+byId('redo').addEventListener('click', () => void guarded(() => undoRedo('redo')));
+byId('export-form').addEventListener('submit', (e) => {
+  e.preventDefault();
+  void guarded(exportResults);
+});
+for (const mode of ['navigate', 'brush', 'eraser'] as const) byId(`tool-${mode}`).addEventListener('click', () => setTool(mode));
+byId<HTMLSelectElement>('brush-label').addEventListener('change', (e) => {
+  const label = Number((e.target as HTMLSelectElement).value) === 2 ? 2 : 1;
+  store.update((s) => ({ tool: { ...s.tool, brushLabel: label } }));
+});
+const presets = byId('presets');
+for (const p of WINDOW_PRESETS) {
+  const b = h('button', { title: `${p.name} W${p.windowWidthHu}/L${p.windowLevelHu} (${p.key})`, 'data-preset': p.key }, `${p.key} ${p.name.split(' ')[0]}`);
+  b.addEventListener('click', () => store.update({ window: { windowWidthHu: p.windowWidthHu, windowLevelHu: p.windowLevelHu } }));
+  presets.append(b);
+}
+window.addEventListener('keydown', (e) => {
+  if (e.target instanceof HTMLInputElement || e.target instanceof HTMLSelectElement) return;
+  const key = e.key.toLowerCase();
+  if ((e.ctrlKey || e.metaKey) && key === 'z' && !e.shiftKey) return void guarded(() => undoRedo('undo'));
+  if ((e.ctrlKey || e.metaKey) && (key === 'y' || (key === 'z' && e.shiftKey))) return void guarded(() => undoRedo('redo'));
+  if (e.ctrlKey || e.metaKey || e.altKey) return;
+  const preset = presetForKey(e.key);
+  if (preset) store.update({ window: { windowWidthHu: preset.windowWidthHu, windowLevelHu: preset.windowLevelHu } });
+  if (key === 'b') setTool('brush');
+  if (key === 'e') setTool('eraser');
+  if (key === 'n' || key === 'escape') setTool('navigate');
+});
+
+// ---- rendering the state ----
+
+store.subscribe((s, prev) => {
+  if (s.window.windowWidthHu !== prev.window.windowWidthHu || s.window.windowLevelHu !== prev.window.windowLevelHu) viewer.setWindow(s.window.windowWidthHu, s.window.windowLevelHu);
+  byId('status').textContent = s.status;
+  const err = byId('error');
+  err.hidden = !s.error;
+  if (s.error) err.textContent = `${adviceFor(s.error.code)}\n${s.error.code}: ${s.error.message}${s.error.detail ? ` (${s.error.detail})` : ''}`;
+  const seg = s.segmentation;
+  byId<HTMLButtonElement>('segment').disabled = !s.volume || seg.running;
+  byId('cancel').hidden = !seg.running;
+  const progress = byId<HTMLProgressElement>('segment-progress');
+  progress.hidden = !seg.running;
+  progress.value = seg.total ? (seg.done / seg.total) * (seg.phase === 'preview' ? 0.25 : 1) : 0;
+  byId('provider').textContent = seg.executionProvider ? `on ${seg.executionProvider}` : '';
+  byId<HTMLButtonElement>('undo').disabled = !s.canUndo;
+  byId<HTMLButtonElement>('redo').disabled = !s.canRedo;
+  byId<HTMLButtonElement>('export').disabled = !s.measurements;
+  byId('brush-size').textContent = `${s.tool.brushRadiusMm} mm`;
+  for (const mode of ['navigate', 'brush', 'eraser']) byId(`tool-${mode}`).classList.toggle('active', s.tool.mode === mode);
+  if (s.measurements !== prev.measurements) renderMeasurements(byId('measurements'), s.measurements);
+  if (s.scan !== prev.scan) renderSeriesList(byId('series-list'), byId('skipped-list'), byId('skipped-count'), s.scan, (uid) => void guarded(() => loadSeries(uid)));
+  if (s.appInfo !== prev.appInfo) renderAbout(byId('about'), s.appInfo);
+  if (s.overlays !== prev.overlays && loaded) {
+    if (s.overlays.infection !== prev.overlays.infection) viewer.styleOverlay('opal-infection', s.overlays.infection);
+    if (s.overlays.lungs !== prev.overlays.lungs) viewer.styleOverlay('opal-lungs', s.overlays.lungs);
+  }
+  if (s.overlays !== prev.overlays) drawSegments();
+  document.body.dataset.revision = String(s.labelmapRevision);
+  document.body.dataset.volumeHandle = s.volume?.handle ?? '';
+  document.body.dataset.busy = String(s.scanning || s.loading || seg.running);
+});
+
+function drawSegments(): void {
+  renderSegmentsPanel(byId('segments'), store.state.overlays, {
+    onChange: (kind, settings) => store.update((s) => ({ overlays: { ...s.overlays, [kind]: settings } })),
+  });
+}
+
+drawSegments();
+store.update({ status: store.state.status });
+void guarded(async () => {
+  store.update({ appInfo: await bridge.call('getAppInfo', {}) });
+  renderRecent(byId('recent-list'), await bridge.call('listRecentFolders', {}), (p) => void guarded(() => openFolder(p)));
+});
+document.body.dataset.ready = 'true';

@@ -1,0 +1,219 @@
+import { z } from 'zod';
+import { ErrorCodes, type ErrorCode, type OpalErrorJson } from '../errors/index.ts';
+import type { Measurements } from '../quant/Measurements.ts';
+
+/**
+ * The single list of what the renderer may ask of the engine (DESIGN.md §1). Electron main
+ * registers exactly these methods as IPC handlers, the preload exposes one function per method, the
+ * test host serves them over loopback HTTP, and renderer/src/bridge.ts is their only client.
+ *
+ * Voxels never travel in JSON: CT volumes and labelmaps are fetched as binary bodies from
+ * `opal-volume://<resource>` (Electron) or `/binary/<resource>` (test host); see binaryResource().
+ */
+
+// ---- argument building blocks (bounded everything: the renderer is untrusted input) ----
+
+/** A file-system path as typed or picked by the user. */
+export const PathSchema = z.string().min(1).max(4096).refine((p) => !p.includes('\0'), 'path contains a NUL byte');
+/** Opaque handle of a loaded volume, minted by the engine. */
+export const VOLUME_HANDLE_PATTERN = /^v[0-9a-f]{12}$/;
+export const VolumeHandleSchema = z.string().regex(VOLUME_HANDLE_PATTERN, 'not a volume handle');
+/** A SeriesInstanceUID, or `uid#n` for the n-th part of a series the loader split by geometry. */
+export const SeriesUidSchema = z.string().regex(/^[0-9]+(\.[0-9]+)*(#[0-9]{1,4})?$/, 'not a DICOM UID').max(70);
+export const ExportFormatSchema = z.enum(['seg', 'nifti', 'csv', 'json', 'pdf']);
+export type ExportFormat = z.infer<typeof ExportFormatSchema>;
+export const LabelmapKindSchema = z.enum(['infection', 'lungs']);
+export type LabelmapKind = z.infer<typeof LabelmapKindSchema>;
+
+/** Largest sparse diff one stroke may carry (a brush stroke over a whole 512x512x600 volume is far less). */
+export const MAX_DIFF_VOXELS = 8_000_000;
+
+/** A sparse change to a labelmap: the voxels at `indices` take `values` (same length). */
+export const LabelmapDiffSchema = z
+  .object({
+    indices: z.array(z.number().int().nonnegative().max(2 ** 31)).max(MAX_DIFF_VOXELS),
+    values: z.array(z.number().int().min(0).max(255)).max(MAX_DIFF_VOXELS),
+  })
+  .refine((d) => d.indices.length === d.values.length, 'indices and values differ in length');
+export type LabelmapDiff = z.infer<typeof LabelmapDiffSchema>;
+
+// ---- results ----
+
+export interface SeriesSummary {
+  studyInstanceUid: string;
+  seriesInstanceUid: string;
+  seriesDescription?: string;
+  modality?: string;
+  /** Number of image files (or frames) found. */
+  imageCount: number;
+  rows?: number;
+  columns?: number;
+  slices?: number;
+  /** False when the series cannot become a volume as is (gantry tilt, duplicate slices). */
+  loadable: boolean;
+  warnings: string[];
+}
+
+export interface SkippedFile {
+  path: string;
+  code: ErrorCode;
+  message: string;
+}
+
+export interface ScanResult {
+  folder: string;
+  series: SeriesSummary[];
+  skipped: SkippedFile[];
+}
+
+export interface VolumeInfo {
+  handle: string;
+  dims: [number, number, number];
+  spacingMm: [number, number, number];
+  originMm: [number, number, number];
+  direction: [number, number, number, number, number, number, number, number, number];
+  /** Element type of the CT voxels served at binaryResource({kind: 'ct'}). */
+  voxelType: 'int16' | 'float32';
+  seriesInstanceUid?: string;
+  studyInstanceUid?: string;
+  frameOfReferenceUid?: string;
+  seriesDescription?: string;
+  patientName?: string;
+  /** Loader warnings (irregular spacing, etc.) to show to the user. */
+  warnings: string[];
+}
+
+export interface ModelCard {
+  name: string;
+  version: string;
+  architecture: string;
+  sha256: string;
+  license: string;
+  classes: string[];
+  intendedUse?: string;
+  metrics?: Record<string, unknown>;
+  training?: Record<string, unknown>;
+}
+
+export interface AppInfo {
+  appVersion: string;
+  notice: string;
+  model: ModelCard | null;
+  /** The onnxruntime execution provider in use ('cpu', 'cuda', ...), null before the first run. */
+  executionProvider: string | null;
+  /** Why the model is unavailable, when it is. */
+  modelProblem?: OpalErrorJson;
+}
+
+export interface SegmentResult {
+  volumeHandle: string;
+  /** Labelmap revision after the run; fetch the labelmaps again when it changes. */
+  revision: number;
+  executionProvider: string;
+  durationMs: number;
+  measurements: Measurements | null;
+}
+
+export interface EditResult {
+  revision: number;
+  /** The voxels that changed (for undo/redo: what the renderer must write into its copy). */
+  applied: LabelmapDiff;
+  measurements: Measurements | null;
+  canUndo: boolean;
+  canRedo: boolean;
+}
+
+export interface ExportResult {
+  outDir: string;
+  files: string[];
+}
+
+export const INVESTIGATIONAL_NOTICE = 'Investigational software, not a medical device.';
+
+// ---- the methods ----
+
+const NoArgs = z.object({}).strict();
+const HandleArgs = z.object({ volumeHandle: VolumeHandleSchema }).strict();
+
+export const contract = {
+  getAppInfo: { args: NoArgs, result: {} as AppInfo },
+  scanFolder: { args: z.object({ path: PathSchema }).strict(), result: {} as ScanResult },
+  listRecentFolders: { args: NoArgs, result: {} as string[] },
+  loadSeries: {
+    args: z.object({ path: PathSchema, seriesInstanceUid: SeriesUidSchema.optional() }).strict(),
+    result: {} as VolumeInfo,
+  },
+  closeVolume: { args: HandleArgs, result: {} as { closed: boolean } },
+  segment: { args: HandleArgs, result: {} as SegmentResult },
+  cancelSegmentation: { args: HandleArgs, result: {} as { cancelled: boolean } },
+  getLabelmapRevision: { args: HandleArgs, result: {} as { revision: number; hasInfection: boolean; hasLungs: boolean } },
+  commitStroke: {
+    args: z.object({ volumeHandle: VolumeHandleSchema, diff: LabelmapDiffSchema }).strict(),
+    result: {} as EditResult,
+  },
+  undo: { args: HandleArgs, result: {} as EditResult | null },
+  redo: { args: HandleArgs, result: {} as EditResult | null },
+  getMeasurements: { args: HandleArgs, result: {} as Measurements | null },
+  exportResults: {
+    args: z
+      .object({ volumeHandle: VolumeHandleSchema, outDir: PathSchema, formats: z.array(ExportFormatSchema).min(1).max(5) })
+      .strict(),
+    result: {} as ExportResult,
+  },
+} as const;
+
+export type Contract = typeof contract;
+export type MethodName = keyof Contract;
+export type MethodArgs<M extends MethodName> = z.infer<Contract[M]['args']>;
+export type MethodResult<M extends MethodName> = Contract[M]['result'];
+export const METHOD_NAMES = Object.keys(contract) as MethodName[];
+
+export function isMethodName(name: string): name is MethodName {
+  return Object.prototype.hasOwnProperty.call(contract, name);
+}
+
+/** What every call returns across the process boundary. */
+export type Envelope<T> = { ok: true; value: T } | { ok: false; error: OpalErrorJson };
+
+/** The contract as a typed API (what window.opal and the test transport implement). */
+export type OpalApi = { [M in MethodName]: (args: MethodArgs<M>) => Promise<Envelope<MethodResult<M>>> };
+
+/** Validates a method's arguments; on failure returns an E_BAD_ARGUMENT envelope naming the field. */
+export function parseArgs<M extends MethodName>(method: M, raw: unknown): { ok: true; value: MethodArgs<M> } | { ok: false; error: OpalErrorJson } {
+  const r = contract[method].args.safeParse(raw ?? {});
+  if (r.success) return { ok: true, value: r.data as MethodArgs<M> };
+  const issue = r.error.issues[0];
+  const where = issue && issue.path.length ? issue.path.join('.') : 'arguments';
+  return { ok: false, error: { code: 'E_BAD_ARGUMENT', message: `${ErrorCodes.E_BAD_ARGUMENT} for ${method}: ${where}: ${issue?.message ?? 'invalid'}` } };
+}
+
+// ---- events (engine → renderer) ----
+
+export type OpalEvent =
+  | { type: 'scan-progress'; folder: string; filesSeen: number; filesTotal?: number }
+  | { type: 'segment-progress'; volumeHandle: string; phase: 'preview' | 'full'; done: number; total: number }
+  | { type: 'segment-preview'; volumeHandle: string; revision: number }
+  | { type: 'labelmap-changed'; volumeHandle: string; revision: number };
+
+/** Name of the IPC channel carrying OpalEvents to the renderer. */
+export const EVENT_CHANNEL = 'opal:event';
+/** IPC channel name of a contract method. */
+export function channelOf(method: MethodName): string {
+  return `opal:${method}`;
+}
+
+// ---- binary resources ----
+
+export type BinaryResource = { kind: 'ct'; volumeHandle: string } | { kind: LabelmapKind; volumeHandle: string };
+
+/** Path of a binary resource, relative to the transport's base (`opal-volume://` or `/binary/`). */
+export function binaryResourcePath(r: BinaryResource): string {
+  return `${r.kind}/${r.volumeHandle}`;
+}
+
+/** Inverse of binaryResourcePath; undefined for anything that is not exactly a resource path. */
+export function parseBinaryResourcePath(path: string): BinaryResource | undefined {
+  const m = /^\/*(ct|infection|lungs)\/(v[0-9a-f]{12})\/?$/.exec(path);
+  if (!m) return undefined;
+  return { kind: m[1] as BinaryResource['kind'], volumeHandle: m[2] };
+}

@@ -1,0 +1,41 @@
+import type { Volume } from '../../common/volume/index.ts';
+import type { Measurements, ModelProvenance } from '../../common/quant/Measurements.ts';
+import type { ExportFormat, ModelCard, ScanResult } from '../../common/ipc/contract.ts';
+
+/**
+ * The engine as the app session uses it: the real services of electron/main (scan, load, lungs,
+ * inference, quantification, exports) behind one interface so that the session logic is plain,
+ * testable code. createEngineServices() in engineServices.ts binds the real implementations; the
+ * desktop app, the CLI and the test host all use that one.
+ */
+export interface SegmentationOutput {
+  infection: Uint8Array;
+  lungs: Uint8Array;
+  executionProvider: string;
+  provenance: ModelProvenance;
+}
+
+export interface SegmentHooks {
+  onProgress?: (p: { phase: 'preview' | 'full'; done: number; total: number }) => void;
+  /** Called once with the preview labelmaps (every few slices) before the full pass ends. */
+  onPreview?: (p: { infection: Uint8Array; lungs: Uint8Array }) => void;
+  signal?: AbortSignal;
+}
+
+export interface EngineServices {
+  scanFolder(path: string, hooks: { onProgress?: (filesSeen: number, filesTotal?: number) => void; signal?: AbortSignal }): Promise<ScanResult>;
+  loadVolume(path: string, seriesInstanceUid?: string): Promise<{ volume: Volume; warnings: string[] }>;
+  segment(volume: Volume, hooks: SegmentHooks): Promise<SegmentationOutput>;
+  measure(volume: Volume, lungs: Uint8Array, infection: Uint8Array): Measurements;
+  exportResults(args: {
+    outDir: string;
+    volume: Volume;
+    lungs: Uint8Array;
+    infection: Uint8Array;
+    measurements: Measurements;
+    provenance: ModelProvenance;
+    formats: ExportFormat[];
+  }): Promise<string[]>;
+  /** The model the app would run, or why it cannot. */
+  modelCard(): Promise<ModelCard>;
+}

@@ -1,0 +1,66 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { OpalSession } from './OpalSession.ts';
+import { createEngineServices } from './createEngineServices.ts';
+import { decodeJournal } from '../../common/edit/index.ts';
+import { writeE2eStudy } from '../../../test/e2e/e2eStudy.ts';
+
+describe('OpalSession over the real engine', () => {
+  let work: string;
+  let session: OpalSession;
+
+  beforeAll(async () => {
+    work = await mkdtemp(join(tmpdir(), 'opal-session-'));
+    await writeE2eStudy(join(work, 'study'), 32, 6);
+    session = new OpalSession({ engine: createEngineServices(), appDataDir: join(work, 'appdata'), appVersion: 'test', journalBytes: 4096 });
+  });
+  afterAll(async () => {
+    session.dispose();
+    await rm(work, { recursive: true, force: true });
+  });
+
+  it('scans a folder, remembers it as recent and loads its series as a handle with geometry', async () => {
+    const scan = await session.scanFolder({ path: join(work, 'study') });
+    expect(scan.series).toHaveLength(1);
+    expect(scan.series[0]).toMatchObject({ columns: 32, rows: 32, slices: 6, loadable: true });
+    expect(await session.listRecentFolders()).toEqual([scan.folder]);
+    const info = await session.loadSeries({ path: join(work, 'study') });
+    expect(info.handle).toMatch(/^v[0-9a-f]{12}$/);
+    expect(info.dims).toEqual([32, 32, 6]);
+    expect(info.voxelType).toBe('int16');
+    const ct = new Int16Array(session.binary({ kind: 'ct', volumeHandle: info.handle }).slice().buffer);
+    expect(ct.length).toBe(32 * 32 * 6);
+    expect(ct[0]).toBe(-1000);
+  });
+
+  it('commits a stroke, autosaves the journal atomically, and undo/redo restore the labelmap exactly', async () => {
+    const { handle } = await session.loadSeries({ path: join(work, 'study') });
+    expect(() => session.binary({ kind: 'infection', volumeHandle: handle })).toThrow(/no infection labelmap/);
+    const r = await session.commitStroke({ volumeHandle: handle, diff: { indices: [5, 6, 700], values: [1, 2, 1] } });
+    expect(r).toMatchObject({ canUndo: true, canRedo: false });
+    const painted = session.binary({ kind: 'infection', volumeHandle: handle }).slice();
+    expect([painted[5], painted[6], painted[700], painted[7]]).toEqual([1, 2, 1, 0]);
+    const saved = decodeJournal(new Uint8Array(await readFile(session.autosavePath(handle))));
+    expect(saved).toHaveLength(1);
+    expect([...saved[0].indices]).toEqual([5, 6, 700]);
+
+    const u = await session.undo({ volumeHandle: handle });
+    expect(u?.applied).toEqual({ indices: [5, 6, 700], values: [0, 0, 0] });
+    expect(session.binary({ kind: 'infection', volumeHandle: handle }).every((v) => v === 0)).toBe(true);
+    const again = await session.redo({ volumeHandle: handle });
+    expect(again?.canRedo).toBe(false);
+    expect(session.binary({ kind: 'infection', volumeHandle: handle })).toEqual(painted);
+    expect(await session.redo({ volumeHandle: handle })).toBeNull();
+  });
+
+  it('refuses an out-of-volume edit, export before segmentation, and unknown handles with coded errors', async () => {
+    const { handle } = await session.loadSeries({ path: join(work, 'study') });
+    await expect(session.commitStroke({ volumeHandle: handle, diff: { indices: [32 * 32 * 6], values: [1] } })).rejects.toMatchObject({ code: 'E_BAD_ARGUMENT' });
+    await expect(session.exportResults({ volumeHandle: handle, outDir: join(work, 'out'), formats: ['seg'] })).rejects.toMatchObject({ code: 'E_BAD_ARGUMENT' });
+    await expect(session.undo({ volumeHandle: 'v000000000000' })).rejects.toMatchObject({ code: 'E_BAD_ARGUMENT' });
+    expect(await session.cancelSegmentation({ volumeHandle: handle })).toEqual({ cancelled: false });
+    expect(await session.closeVolume({ volumeHandle: handle })).toEqual({ closed: true });
+  });
+});

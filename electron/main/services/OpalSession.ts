@@ -1,0 +1,297 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { OpalError, toOpalError } from '../../common/errors/index.ts';
+import { applyDiff, encodeJournal, UndoJournal, type StrokeDiff } from '../../common/edit/index.ts';
+import type { Measurements, ModelProvenance } from '../../common/quant/Measurements.ts';
+import type { Volume } from '../../common/volume/index.ts';
+import {
+  INVESTIGATIONAL_NOTICE,
+  type AppInfo,
+  type BinaryResource,
+  type EditResult,
+  type ExportResult,
+  type LabelmapDiff,
+  type MethodArgs,
+  type MethodName,
+  type MethodResult,
+  type OpalEvent,
+  type ScanResult,
+  type SegmentResult,
+  type VolumeInfo,
+} from '../../common/ipc/contract.ts';
+import { writeFileAtomic } from '../fs/writeFileAtomic.ts';
+import type { EngineServices } from './EngineServices.ts';
+import { RecentFolders } from './RecentFolders.ts';
+
+interface OpenVolume {
+  handle: string;
+  path: string;
+  volume: Volume;
+  info: VolumeInfo;
+  infection: Uint8Array | null;
+  lungs: Uint8Array | null;
+  provenance: ModelProvenance | null;
+  measurements: Measurements | null;
+  journal: UndoJournal;
+  revision: number;
+  running: AbortController | null;
+}
+
+export interface OpalSessionOptions {
+  engine: EngineServices;
+  /** The app's data folder (autosaved edit journals, recent folders). */
+  appDataDir: string;
+  appVersion: string;
+  /** Memory budget of each volume's undo journal (default 64 MiB). */
+  journalBytes?: number;
+}
+
+export type SessionHandlers = { [M in MethodName]: (args: MethodArgs<M>) => Promise<MethodResult<M>> };
+
+/**
+ * The app-side state of one OPAL window: loaded volumes by handle, their labelmaps, edit journals
+ * and measurements. Every contract method is a method here taking validated arguments; transport
+ * (Electron IPC, the test host's HTTP) and validation live outside. Runs under plain Node.
+ */
+export class OpalSession implements SessionHandlers {
+  private readonly volumes = new Map<string, OpenVolume>();
+  private readonly listeners = new Set<(e: OpalEvent) => void>();
+  private readonly recent: RecentFolders;
+  private executionProvider: string | null = null;
+  readonly journalBytes: number;
+
+  constructor(private readonly options: OpalSessionOptions) {
+    this.recent = new RecentFolders(join(options.appDataDir, 'recent-folders.json'));
+    this.journalBytes = options.journalBytes ?? 64 * 1024 * 1024;
+  }
+
+  /** Subscribes to engine events; returns the unsubscribe function. */
+  onEvent(listener: (e: OpalEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(e: OpalEvent): void {
+    for (const l of this.listeners) l(e);
+  }
+
+  private get(handle: string): OpenVolume {
+    const v = this.volumes.get(handle);
+    if (!v) throw new OpalError('E_BAD_ARGUMENT', 'That image is no longer open; open the series again.', handle);
+    return v;
+  }
+
+  async getAppInfo(): Promise<AppInfo> {
+    const base = { appVersion: this.options.appVersion, notice: INVESTIGATIONAL_NOTICE, executionProvider: this.executionProvider };
+    try {
+      return { ...base, model: await this.options.engine.modelCard() };
+    } catch (e) {
+      return { ...base, model: null, modelProblem: toOpalError(e).toJSON() };
+    }
+  }
+
+  async scanFolder({ path }: { path: string }): Promise<ScanResult> {
+    const result = await this.options.engine.scanFolder(path, {
+      onProgress: (filesSeen, filesTotal) => this.emit({ type: 'scan-progress', folder: path, filesSeen, filesTotal }),
+    });
+    await this.recent.add(result.folder).catch(() => undefined);
+    return result;
+  }
+
+  async listRecentFolders(): Promise<string[]> {
+    return this.recent.list();
+  }
+
+  async loadSeries({ path, seriesInstanceUid }: { path: string; seriesInstanceUid?: string }): Promise<VolumeInfo> {
+    const { volume, warnings } = await this.options.engine.loadVolume(path, seriesInstanceUid);
+    if (!(volume.voxels instanceof Int16Array) && !(volume.voxels instanceof Float32Array)) {
+      volume.voxels = Float32Array.from(volume.voxels);
+    }
+    const handle = `v${randomBytes(6).toString('hex')}`;
+    const m = volume.meta;
+    const info: VolumeInfo = {
+      handle,
+      dims: [...volume.dims],
+      spacingMm: [...volume.spacingMm],
+      originMm: [...volume.originMm],
+      direction: [...volume.direction],
+      voxelType: volume.voxels instanceof Int16Array ? 'int16' : 'float32',
+      seriesInstanceUid: m.seriesInstanceUid,
+      studyInstanceUid: m.studyInstanceUid,
+      frameOfReferenceUid: m.frameOfReferenceUid,
+      seriesDescription: m.seriesDescription,
+      patientName: m.patientName,
+      warnings,
+    };
+    this.volumes.set(handle, {
+      handle,
+      path,
+      volume,
+      info,
+      infection: null,
+      lungs: null,
+      provenance: null,
+      measurements: null,
+      journal: new UndoJournal(this.journalBytes),
+      revision: 0,
+      running: null,
+    });
+    return info;
+  }
+
+  async closeVolume({ volumeHandle }: { volumeHandle: string }): Promise<{ closed: boolean }> {
+    const v = this.volumes.get(volumeHandle);
+    v?.running?.abort();
+    return { closed: this.volumes.delete(volumeHandle) };
+  }
+
+  async segment({ volumeHandle }: { volumeHandle: string }): Promise<SegmentResult> {
+    const v = this.get(volumeHandle);
+    if (v.running) throw new OpalError('E_BAD_ARGUMENT', 'A segmentation of this image is already running.');
+    const controller = new AbortController();
+    v.running = controller;
+    const t0 = performance.now();
+    try {
+      const out = await this.options.engine.segment(v.volume, {
+        signal: controller.signal,
+        onProgress: (p) => this.emit({ type: 'segment-progress', volumeHandle, ...p }),
+        onPreview: (p) => {
+          if (controller.signal.aborted) return;
+          v.infection = p.infection;
+          v.lungs = p.lungs;
+          v.revision++;
+          this.emit({ type: 'segment-preview', volumeHandle, revision: v.revision });
+        },
+      });
+      if (controller.signal.aborted) throw new OpalError('E_CANCELLED');
+      v.infection = out.infection;
+      v.lungs = out.lungs;
+      v.provenance = out.provenance;
+      v.revision++;
+      v.journal.clear();
+      this.executionProvider = out.executionProvider;
+      v.measurements = this.options.engine.measure(v.volume, out.lungs, out.infection);
+      this.emit({ type: 'labelmap-changed', volumeHandle, revision: v.revision });
+      return { volumeHandle, revision: v.revision, executionProvider: out.executionProvider, durationMs: performance.now() - t0, measurements: v.measurements };
+    } catch (e) {
+      if (controller.signal.aborted) {
+        // A cancelled run leaves no half result behind: the labelmaps go back to none.
+        v.infection = null;
+        v.lungs = null;
+        v.revision++;
+        this.emit({ type: 'labelmap-changed', volumeHandle, revision: v.revision });
+        throw new OpalError('E_CANCELLED');
+      }
+      throw e;
+    } finally {
+      v.running = null;
+    }
+  }
+
+  async cancelSegmentation({ volumeHandle }: { volumeHandle: string }): Promise<{ cancelled: boolean }> {
+    const v = this.get(volumeHandle);
+    if (!v.running) return { cancelled: false };
+    v.running.abort();
+    return { cancelled: true };
+  }
+
+  async getLabelmapRevision({ volumeHandle }: { volumeHandle: string }) {
+    const v = this.get(volumeHandle);
+    return { revision: v.revision, hasInfection: v.infection !== null, hasLungs: v.lungs !== null };
+  }
+
+  private editResult(v: OpenVolume, applied: LabelmapDiff): EditResult {
+    return { revision: v.revision, applied, measurements: v.measurements, canUndo: v.journal.canUndo, canRedo: v.journal.canRedo };
+  }
+
+  private afterEdit(v: OpenVolume): void {
+    v.revision++;
+    if (v.provenance) v.provenance = { ...v.provenance, edited: true };
+    if (v.lungs && v.infection) v.measurements = this.options.engine.measure(v.volume, v.lungs, v.infection);
+  }
+
+  async commitStroke({ volumeHandle, diff }: { volumeHandle: string; diff: LabelmapDiff }): Promise<EditResult> {
+    const v = this.get(volumeHandle);
+    if (v.running) throw new OpalError('E_BAD_ARGUMENT', 'Wait for the segmentation to finish (or cancel it) before editing.');
+    if (!v.infection) v.infection = new Uint8Array(v.volume.voxels.length);
+    const before = applyDiff(v.infection, diff.indices, diff.values);
+    const entry: StrokeDiff = { indices: Uint32Array.from(diff.indices), before, after: Uint8Array.from(diff.values) };
+    v.journal.push(entry);
+    this.afterEdit(v);
+    await this.autosave(v);
+    return this.editResult(v, diff);
+  }
+
+  async undo({ volumeHandle }: { volumeHandle: string }): Promise<EditResult | null> {
+    const v = this.get(volumeHandle);
+    const d = v.journal.undo();
+    if (!d || !v.infection) return null;
+    applyDiff(v.infection, d.indices, d.before);
+    this.afterEdit(v);
+    await this.autosave(v);
+    return this.editResult(v, { indices: [...d.indices], values: [...d.before] });
+  }
+
+  async redo({ volumeHandle }: { volumeHandle: string }): Promise<EditResult | null> {
+    const v = this.get(volumeHandle);
+    const d = v.journal.redo();
+    if (!d || !v.infection) return null;
+    applyDiff(v.infection, d.indices, d.after);
+    this.afterEdit(v);
+    await this.autosave(v);
+    return this.editResult(v, { indices: [...d.indices], values: [...d.after] });
+  }
+
+  async getMeasurements({ volumeHandle }: { volumeHandle: string }): Promise<Measurements | null> {
+    return this.get(volumeHandle).measurements;
+  }
+
+  async exportResults({ volumeHandle, outDir, formats }: MethodArgs<'exportResults'>): Promise<ExportResult> {
+    const v = this.get(volumeHandle);
+    if (!v.infection || !v.lungs || !v.measurements || !v.provenance) {
+      throw new OpalError('E_BAD_ARGUMENT', 'Run the segmentation before exporting: there is nothing to export yet.');
+    }
+    await mkdir(outDir, { recursive: true }).catch((e: unknown) => {
+      throw new OpalError('E_WRITE_FAILED', `Could not create the output folder ${outDir}: ${toOpalError(e).message}`, outDir);
+    });
+    const files = await this.options.engine.exportResults({
+      outDir,
+      volume: v.volume,
+      lungs: v.lungs,
+      infection: v.infection,
+      measurements: v.measurements,
+      provenance: v.provenance,
+      formats,
+    });
+    return { outDir, files };
+  }
+
+  /** The bytes of a binary resource (CT voxels or a labelmap), served without copying. */
+  binary(r: BinaryResource): Uint8Array {
+    const v = this.get(r.volumeHandle);
+    const arr = r.kind === 'ct' ? v.volume.voxels : r.kind === 'infection' ? v.infection : v.lungs;
+    if (!arr) throw new OpalError('E_BAD_ARGUMENT', `This image has no ${r.kind} labelmap yet.`);
+    return new Uint8Array(arr.buffer, arr.byteOffset, arr.byteLength);
+  }
+
+  /** Where a volume's edit journal is autosaved. */
+  autosavePath(volumeHandle: string): string {
+    const v = this.get(volumeHandle);
+    const key = (v.info.seriesInstanceUid ?? v.handle).replace(/[^0-9A-Za-z.]/g, '_');
+    return join(this.options.appDataDir, 'autosave', `${key}.opaljournal`);
+  }
+
+  private async autosave(v: OpenVolume): Promise<void> {
+    const path = this.autosavePath(v.handle);
+    await mkdir(join(this.options.appDataDir, 'autosave'), { recursive: true });
+    await writeFileAtomic(path, encodeJournal(v.journal.entries()));
+  }
+
+  /** Cancels running work (window closing, test host stopping). */
+  dispose(): void {
+    for (const v of this.volumes.values()) v.running?.abort();
+    this.volumes.clear();
+    this.listeners.clear();
+  }
+}

@@ -1,0 +1,38 @@
+import type { ErrorCode } from '../../../electron/common/errors/index.ts';
+
+/**
+ * What the app tells the user for each error code: what happened in their terms and what to do.
+ * The engine's own message (with the file or slice) is shown beneath.
+ */
+export const ERROR_ADVICE: Record<ErrorCode, string> = {
+  E_NOT_DICOM: 'This file is not a DICOM image. Choose the folder that holds the CT series.',
+  E_NONSTANDARD_FILE: 'A file does not quite follow the DICOM standard; OPAL read it leniently. Check the images look right.',
+  E_TRUNCATED: 'A file is incomplete (the copy may not have finished). Copy the study again.',
+  E_NO_PIXEL_DATA: 'A DICOM object without an image (e.g. a report) was found; it is skipped.',
+  E_UNSUPPORTED_TS: 'The images use a compression OPAL cannot read. Export the study uncompressed from the PACS.',
+  E_DECODE_FAILED: 'A compressed image could not be decoded. The file may be damaged.',
+  E_NOT_CT: 'This series is not CT. OPAL segments chest CT only.',
+  E_MIXED_SERIES: 'Files from different series are mixed. Pick one series in the list.',
+  E_MISSING_SLICE: 'A slice is missing from the series: measurements across the gap would be wrong. Re-export the complete series.',
+  E_DUPLICATE_SLICE: 'Two slices share one position. Re-export the series without duplicates.',
+  E_INCONSISTENT_GEOMETRY: 'Slices disagree on orientation, size or pixel spacing, so they cannot form one volume.',
+  E_GANTRY_TILT: 'The series was acquired with gantry tilt, which OPAL does not resample. Use an untilted reconstruction.',
+  E_UNEVEN_SPACING: 'The slices are not evenly spaced; volumes and distances along the body axis may be off.',
+  E_FILE_CHANGED: 'A file changed while it was read. Wait until copying has finished, then open the folder again.',
+  E_EMPTY_FOLDER: 'No DICOM images were found in this folder.',
+  E_NOT_FOUND: 'The file or folder does not exist (or cannot be read).',
+  E_BAD_NIFTI: 'This is not a valid NIfTI file.',
+  E_BAD_ARGUMENT: 'The request was not valid.',
+  E_MODEL_MISSING: 'The segmentation model is not installed.',
+  E_MODEL_HASH: 'The model file does not match its manifest and was refused. Reinstall OPAL.',
+  E_MODEL_MANIFEST: 'The model description is invalid. Reinstall OPAL.',
+  E_MODEL_LOAD: 'The model could not be loaded on this computer.',
+  E_NO_LUNGS: 'No lungs were found in this volume. Is it a chest CT?',
+  E_CANCELLED: 'Cancelled.',
+  E_WRITE_FAILED: 'The output could not be written. Check the folder exists and you may write to it.',
+  E_INTERNAL: 'Something went wrong inside OPAL. Please report it with the message below.',
+};
+
+export function adviceFor(code: string): string {
+  return (ERROR_ADVICE as Record<string, string | undefined>)[code] ?? ERROR_ADVICE.E_INTERNAL;
+}

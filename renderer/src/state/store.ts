@@ -1,0 +1,96 @@
+import type { Measurements } from '../../../electron/common/quant/Measurements.ts';
+import type { AppInfo, ScanResult, VolumeInfo } from '../../../electron/common/ipc/contract.ts';
+import type { OpalErrorJson } from '../../../electron/common/errors/index.ts';
+import { DEFAULT_PRESET } from '../viewport/windowPresets.ts';
+
+export type ToolMode = 'navigate' | 'brush' | 'eraser';
+
+export interface OverlaySettings {
+  visible: boolean;
+  /** 0..1 fill opacity. */
+  opacity: number;
+  /** RGBA per label value. */
+  colors: Record<number, [number, number, number, number]>;
+}
+
+export interface AppState {
+  appInfo: AppInfo | null;
+  scan: ScanResult | null;
+  scanning: boolean;
+  volume: VolumeInfo | null;
+  loading: boolean;
+  segmentation: { running: boolean; phase: 'preview' | 'full' | null; done: number; total: number; previewShown: boolean; executionProvider: string | null };
+  labelmapRevision: number;
+  measurements: Measurements | null;
+  window: { windowWidthHu: number; windowLevelHu: number };
+  tool: { mode: ToolMode; brushRadiusMm: number; brushLabel: 1 | 2 };
+  overlays: { infection: OverlaySettings; lungs: OverlaySettings };
+  canUndo: boolean;
+  canRedo: boolean;
+  error: OpalErrorJson | null;
+  status: string;
+}
+
+export const MIN_BRUSH_MM = 1;
+export const MAX_BRUSH_MM = 50;
+
+export function initialState(): AppState {
+  return {
+    appInfo: null,
+    scan: null,
+    scanning: false,
+    volume: null,
+    loading: false,
+    segmentation: { running: false, phase: null, done: 0, total: 0, previewShown: false, executionProvider: null },
+    labelmapRevision: 0,
+    measurements: null,
+    window: { windowWidthHu: DEFAULT_PRESET.windowWidthHu, windowLevelHu: DEFAULT_PRESET.windowLevelHu },
+    tool: { mode: 'navigate', brushRadiusMm: 5, brushLabel: 1 },
+    overlays: {
+      infection: { visible: true, opacity: 0.5, colors: { 1: [255, 196, 0, 255], 2: [230, 40, 40, 255] } },
+      lungs: { visible: false, opacity: 0.2, colors: { 1: [60, 140, 255, 255], 2: [60, 220, 160, 255] } },
+    },
+    canUndo: false,
+    canRedo: false,
+    error: null,
+    status: 'Open a CT folder to begin.',
+  };
+}
+
+/** Brush radius after one Shift+wheel notch (wheel up = larger), clamped to the allowed range. */
+export function nextBrushRadius(currentMm: number, wheelDeltaY: number): number {
+  const step = currentMm < 10 ? 1 : 2;
+  const next = wheelDeltaY < 0 ? currentMm + step : currentMm - step;
+  return Math.min(MAX_BRUSH_MM, Math.max(MIN_BRUSH_MM, next));
+}
+
+type Listener = (s: AppState, previous: AppState) => void;
+
+/**
+ * The app store: one immutable state object, replaced by update(); panels subscribe and re-render
+ * what changed. Subscribing returns the unsubscribe function (OHIF's service pattern).
+ */
+export class Store {
+  private current: AppState;
+  private readonly listeners = new Set<Listener>();
+
+  constructor(initial: AppState = initialState()) {
+    this.current = initial;
+  }
+
+  get state(): AppState {
+    return this.current;
+  }
+
+  update(patch: Partial<AppState> | ((s: AppState) => Partial<AppState>)): void {
+    const previous = this.current;
+    const p = typeof patch === 'function' ? patch(previous) : patch;
+    this.current = { ...previous, ...p };
+    for (const l of this.listeners) l(this.current, previous);
+  }
+
+  subscribe(l: Listener): () => void {
+    this.listeners.add(l);
+    return () => this.listeners.delete(l);
+  }
+}

@@ -1,0 +1,161 @@
+import { RenderingEngine, Enums, setVolumesForViewports, type Types } from '@cornerstonejs/core';
+import {
+  ToolGroupManager,
+  WindowLevelTool,
+  PanTool,
+  ZoomTool,
+  StackScrollTool,
+  CrosshairsTool,
+  Enums as ToolEnums,
+  segmentation,
+} from '@cornerstonejs/tools';
+import { initCornerstone } from './initCornerstone.ts';
+import { registerCtVolume, registerLabelmapVolume, type VolumeGeometry } from './registerCtVolume.ts';
+import { voiRangeOf, DEFAULT_PRESET } from './windowPresets.ts';
+
+export type Plane = 'axial' | 'sagittal' | 'coronal';
+export const PLANES: readonly Plane[] = ['axial', 'sagittal', 'coronal'];
+
+const ORIENTATION: Record<Plane, Enums.OrientationAxis> = {
+  axial: Enums.OrientationAxis.AXIAL,
+  sagittal: Enums.OrientationAxis.SAGITTAL,
+  coronal: Enums.OrientationAxis.CORONAL,
+};
+
+export interface OverlayStyle {
+  /** RGBA per label value (index 0 unused). */
+  colors: Record<number, [number, number, number, number]>;
+  visible: boolean;
+  opacity: number;
+}
+
+/**
+ * Three orthogonal cornerstone3D volume viewports (axial, sagittal, coronal) on one CT volume, with
+ * window/level on right drag, pan on middle drag, zoom on ctrl+right drag, slice scroll on the
+ * wheel and crosshairs on left drag. The editing tools (renderer/src/tools) take the left button
+ * when active.
+ */
+export class OrthoViewer {
+  readonly engine: RenderingEngine;
+  readonly toolGroupId: string;
+  readonly viewportIds: Record<Plane, string>;
+  private ctVolumeId: string | undefined;
+  private geometry: VolumeGeometry | undefined;
+  private readonly overlays = new Map<string, string>();
+
+  constructor(elements: Record<Plane, HTMLDivElement>, id = 'opal') {
+    initCornerstone();
+    this.engine = new RenderingEngine(`${id}-engine`);
+    this.toolGroupId = `${id}-tools`;
+    this.viewportIds = { axial: `${id}-axial`, sagittal: `${id}-sagittal`, coronal: `${id}-coronal` };
+    const inputs: Types.PublicViewportInput[] = PLANES.map((plane) => ({
+      viewportId: this.viewportIds[plane],
+      type: Enums.ViewportType.ORTHOGRAPHIC,
+      element: elements[plane],
+      defaultOptions: { orientation: ORIENTATION[plane], background: [0, 0, 0] as Types.Point3 },
+    }));
+    this.engine.setViewports(inputs);
+    const group = ToolGroupManager.createToolGroup(this.toolGroupId);
+    if (!group) throw new Error('could not create the tool group');
+    for (const plane of PLANES) group.addViewport(this.viewportIds[plane], this.engine.id);
+    group.addTool(WindowLevelTool.toolName);
+    group.addTool(PanTool.toolName);
+    group.addTool(ZoomTool.toolName);
+    group.addTool(StackScrollTool.toolName);
+    group.addTool(CrosshairsTool.toolName, {
+      getReferenceLineColor: () => 'rgb(255, 200, 0)',
+      getReferenceLineControllable: () => true,
+      getReferenceLineDraggableRotatable: () => false,
+      getReferenceLineSlabThicknessControlsOn: () => false,
+    });
+    const MB = ToolEnums.MouseBindings;
+    group.setToolActive(WindowLevelTool.toolName, { bindings: [{ mouseButton: MB.Secondary }] });
+    group.setToolActive(PanTool.toolName, { bindings: [{ mouseButton: MB.Auxiliary }] });
+    group.setToolActive(ZoomTool.toolName, { bindings: [{ mouseButton: MB.Secondary, modifierKey: ToolEnums.KeyboardBindings.Ctrl }] });
+    group.setToolActive(StackScrollTool.toolName, { bindings: [{ mouseButton: MB.Wheel }] });
+  }
+
+  viewport(plane: Plane): Types.IVolumeViewport {
+    return this.engine.getViewport(this.viewportIds[plane]) as Types.IVolumeViewport;
+  }
+
+  /** Shows a CT volume in all three planes with the lung window. */
+  async showVolume(volumeId: string, geometry: VolumeGeometry, voxels: Int16Array | Float32Array): Promise<void> {
+    const volume = registerCtVolume(volumeId, geometry, voxels);
+    this.ctVolumeId = volumeId;
+    this.geometry = geometry;
+    void volume;
+    await setVolumesForViewports(this.engine, [{ volumeId }], PLANES.map((p) => this.viewportIds[p]));
+    this.setWindow(DEFAULT_PRESET.windowWidthHu, DEFAULT_PRESET.windowLevelHu);
+    for (const plane of PLANES) this.viewport(plane).resetCamera();
+    this.engine.render();
+  }
+
+  setWindow(windowWidthHu: number, windowLevelHu: number): void {
+    if (!this.ctVolumeId) return;
+    for (const plane of PLANES) {
+      this.viewport(plane).setProperties({ voiRange: voiRangeOf(windowWidthHu, windowLevelHu) }, this.ctVolumeId);
+    }
+    this.engine.render();
+  }
+
+  /** Enables crosshairs on the left button (the default navigation mode). */
+  setCrosshairsActive(active: boolean): void {
+    const group = ToolGroupManager.getToolGroup(this.toolGroupId);
+    if (!group) return;
+    if (active) group.setToolActive(CrosshairsTool.toolName, { bindings: [{ mouseButton: ToolEnums.MouseBindings.Primary }] });
+    else group.setToolPassive(CrosshairsTool.toolName);
+  }
+
+  /** Adds (or replaces) a labelmap overlay, shown in all three planes. `labels` stays live. */
+  addOverlay(segmentationId: string, labels: Uint8Array, style: OverlayStyle): void {
+    if (!this.geometry || !this.ctVolumeId) throw new Error('no volume shown');
+    const labelmapVolumeId = `${segmentationId}-labelmap`;
+    if (this.overlays.has(segmentationId)) segmentation.removeSegmentation(segmentationId);
+    registerLabelmapVolume(labelmapVolumeId, this.geometry, labels);
+    segmentation.addSegmentations([
+      {
+        segmentationId,
+        representation: {
+          type: ToolEnums.SegmentationRepresentations.Labelmap,
+          data: { volumeId: labelmapVolumeId, referencedVolumeId: this.ctVolumeId },
+        },
+      },
+    ]);
+    const map: Record<string, { segmentationId: string }[]> = {};
+    for (const plane of PLANES) map[this.viewportIds[plane]] = [{ segmentationId }];
+    segmentation.addLabelmapRepresentationToViewportMap(map);
+    this.overlays.set(segmentationId, labelmapVolumeId);
+    this.styleOverlay(segmentationId, style);
+  }
+
+  styleOverlay(segmentationId: string, style: OverlayStyle): void {
+    for (const plane of PLANES) {
+      const viewportId = this.viewportIds[plane];
+      for (const [label, rgba] of Object.entries(style.colors)) {
+        segmentation.config.color.setSegmentIndexColor(viewportId, segmentationId, Number(label), rgba as Types.Color);
+      }
+      segmentation.config.visibility.setSegmentationRepresentationVisibility(
+        viewportId,
+        { segmentationId, type: ToolEnums.SegmentationRepresentations.Labelmap },
+        style.visible,
+      );
+      segmentation.config.style.setStyle(
+        { viewportId, segmentationId, type: ToolEnums.SegmentationRepresentations.Labelmap },
+        { fillAlpha: style.opacity, fillAlphaInactive: style.opacity, renderOutline: true, outlineOpacity: Math.min(1, style.opacity + 0.3) },
+      );
+    }
+    this.engine.render();
+  }
+
+  /** Call after writing into an overlay's label array. */
+  overlayChanged(segmentationId: string): void {
+    segmentation.triggerSegmentationEvents.triggerSegmentationDataModified(segmentationId);
+    this.engine.render();
+  }
+
+  destroy(): void {
+    ToolGroupManager.destroyToolGroup(this.toolGroupId);
+    this.engine.destroy();
+  }
+}

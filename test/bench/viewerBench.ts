@@ -1,0 +1,104 @@
+/**
+ * `npm run bench:viewer`: the renderer in headless Chromium (software WebGL) against the test host
+ * with the real engine. Writes a 512x512x300 CT series (OPAL_BENCH_SLICES / OPAL_BENCH_SIZE to
+ * change), opens it, paints an infection overlay, then scrolls the axial viewport slice by slice and
+ * times each step from the wheel event to cornerstone's IMAGE_RENDERED event. Prints median, p95,
+ * max and the renderer's JS heap; time from "Segment" to the preview overlay when a model is present.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startTestHost } from '../host/startTestHost.ts';
+import { buildRendererIfStale, launchChromium } from '../e2e/chromium.ts';
+import { writeE2eStudy } from '../e2e/e2eStudy.ts';
+import { repoRoot } from '../fixtures/sharedData.ts';
+
+const size = Number(process.env.OPAL_BENCH_SIZE ?? 512);
+const slices = Number(process.env.OPAL_BENCH_SLICES ?? 300);
+const steps = Number(process.env.OPAL_BENCH_STEPS ?? 120);
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+const work = await mkdtemp(join(tmpdir(), 'opal-bench-'));
+const log = (s: string) => process.stdout.write(`${s}\n`);
+try {
+  await buildRendererIfStale();
+  let t = performance.now();
+  await writeE2eStudy(join(work, 'study'), size, slices);
+  log(`wrote ${size}x${size}x${slices} series in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+  const host = await startTestHost({ rendererDir: join(repoRoot, 'renderer', 'dist'), appDataDir: join(work, 'appdata') });
+  const chrome = await launchChromium();
+  try {
+    const page = await chrome.browser.newPage({ viewport: { width: 1400, height: 860 } });
+    await page.goto(host.url);
+    await page.waitForSelector('body[data-ready=true]');
+    t = performance.now();
+    await page.fill('#folder-path', join(work, 'study'));
+    await page.click('#open-folder');
+    await page.waitForFunction((n) => new RegExp(`Slice \\d+ / ${n}`).test(document.querySelector('#slice-axial')?.textContent ?? ''), slices, { timeout: 300_000 });
+    log(`open → three planes shown: ${((performance.now() - t) / 1000).toFixed(1)} s`);
+
+    // Overlay on: a wide brush stroke on the current slice (the labelmap textures are live in every plane).
+    await page.click('#tool-brush');
+    for (let i = 0; i < 6; i++) await page.mouse.wheel(0, -100);
+    const box = (await page.locator('#vp-axial').boundingBox())!;
+    await page.keyboard.down('Shift');
+    for (let i = 0; i < 10; i++) {
+      await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+      await page.mouse.wheel(0, -100);
+    }
+    await page.keyboard.up('Shift');
+    await page.mouse.move(box.x + box.width * 0.3, box.y + box.height * 0.45);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.7, box.y + box.height * 0.55, { steps: 10 });
+    await page.mouse.up();
+    await page.waitForFunction(() => /Stroke of/.test(document.querySelector('#status')?.textContent ?? ''), null, { timeout: 60_000 });
+    await page.click('#tool-navigate');
+    log('overlay painted; scrolling');
+
+    const times = await page.evaluate(async (n) => {
+      const el = document.getElementById('vp-axial')!;
+      const r = el.getBoundingClientRect();
+      const out: number[] = [];
+      for (let i = 0; i < n; i++) {
+        // A step that renders nothing within 5 s counts as 5 s (it would be a hang for the user).
+        const rendered = new Promise<void>((ok) => {
+          el.addEventListener('CORNERSTONE_IMAGE_RENDERED', () => ok(), { once: true });
+          setTimeout(ok, 5000);
+        });
+        const t0 = performance.now();
+        el.dispatchEvent(new WheelEvent('wheel', { deltaY: i < n / 2 ? 100 : -100, clientX: r.left + r.width / 2, clientY: r.top + r.height / 2, bubbles: true, cancelable: true }));
+        await rendered;
+        out.push(performance.now() - t0);
+      }
+      return out;
+    }, steps);
+    const sorted = [...times].sort((a, b) => a - b);
+    const heap = await page.evaluate(() => (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize ?? 0);
+    const cdp = await page.context().newCDPSession(page);
+    const metrics = (await cdp.send('Performance.getMetrics').catch(() => ({ metrics: [] as { name: string; value: number }[] }))) as { metrics: { name: string; value: number }[] };
+    await cdp.send('Performance.enable').catch(() => undefined);
+    const m2 = (await cdp.send('Performance.getMetrics').catch(() => metrics)) as typeof metrics;
+    const jsHeapTotal = m2.metrics.find((m) => m.name === 'JSHeapTotalSize')?.value ?? 0;
+    log(`slice step (wheel → rendered), ${steps} steps, ${size}x${size}x${slices}, overlay on, software GL:`);
+    log(`  median ${percentile(sorted, 50).toFixed(1)} ms, p95 ${percentile(sorted, 95).toFixed(1)} ms, max ${sorted[sorted.length - 1].toFixed(1)} ms (target p95 <= 60 ms)`);
+    log(`renderer JS heap used ${(heap / 2 ** 20).toFixed(0)} MiB (CDP JSHeapTotalSize ${(jsHeapTotal / 2 ** 20).toFixed(0)} MiB) (voxels ${((size * size * slices * 2) / 2 ** 20).toFixed(0)} MiB + labelmaps ${((size * size * slices * 2) / 2 ** 20).toFixed(0)} MiB)`);
+
+    const info = await page.evaluate(() => document.querySelector('#model-card')?.textContent ?? '');
+    if (/^No model/.test(info)) {
+      log(`segment → preview overlay: not measured (${info})`);
+    } else {
+      t = performance.now();
+      await page.click('#segment');
+      await page.waitForFunction(() => /Preview shown|Segmented/.test(document.querySelector('#status')?.textContent ?? ''), null, { timeout: 600_000 });
+      log(`segment → preview overlay: ${((performance.now() - t) / 1000).toFixed(2)} s`);
+    }
+  } finally {
+    await chrome.close();
+    await host.close();
+  }
+} finally {
+  await rm(work, { recursive: true, force: true });
+}

@@ -1,0 +1,122 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtemp, mkdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { startTestHost, type TestHost } from '../host/startTestHost.ts';
+import { testOutputDir } from '../fixtures/sharedData.ts';
+import { buildRendererIfStale, chromiumAvailable, elementPixels, launchChromium, CHROMIUM_PATH } from './chromium.ts';
+import { writeE2eStudy } from './e2eStudy.ts';
+
+/**
+ * The desktop app's renderer in real Chromium (headless, software WebGL) against the test host,
+ * which runs the real engine services (DESIGN.md §2). One study, one page, steps in order.
+ */
+const shots = testOutputDir('e2e');
+const noChromium = !chromiumAvailable();
+
+describe.skipIf(noChromium)(`app e2e in ${CHROMIUM_PATH}${noChromium ? ' (skipped: Chromium not installed)' : ''}`, () => {
+  let work: string;
+  let host: TestHost;
+  let chrome: Awaited<ReturnType<typeof launchChromium>>;
+  let page: Page;
+  let studyDir: string;
+  const pageErrors: string[] = [];
+
+  async function labelmap(kind: 'infection' | 'lungs'): Promise<Uint8Array | null> {
+    const handle = await page.evaluate(() => document.body.dataset.volumeHandle ?? '');
+    const res = await fetch(`${host.url}binary/${kind}/${handle}`);
+    if (res.status === 409) return null;
+    expect(res.status).toBe(200);
+    return new Uint8Array(await res.arrayBuffer());
+  }
+
+  beforeAll(async () => {
+    await buildRendererIfStale();
+    work = await mkdtemp(join(tmpdir(), 'opal-e2e-'));
+    studyDir = join(work, 'study');
+    await writeE2eStudy(studyDir, 256, 48);
+    await mkdir(shots, { recursive: true });
+    host = await startTestHost({ rendererDir: join(process.cwd(), 'renderer', 'dist'), appDataDir: join(work, 'appdata') });
+    chrome = await launchChromium();
+    page = await chrome.browser.newPage({ viewport: { width: 1400, height: 860 } });
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    await page.goto(host.url);
+    await page.waitForSelector('body[data-ready=true]');
+  });
+
+  afterAll(async () => {
+    await chrome?.close();
+    await host?.close();
+    if (work) await rm(work, { recursive: true, force: true });
+  });
+
+  it('serves the page with the CSP and shows the investigational notice', async () => {
+    const res = await fetch(host.url);
+    expect(res.headers.get('content-security-policy')).toMatch(/^default-src 'self'/);
+    await expect(page.textContent('#notice')).resolves.toMatch(/Investigational software, not a medical device/);
+  });
+
+  it('opens the study and renders three non-blank viewports', async () => {
+    await page.fill('#folder-path', studyDir);
+    await page.click('#open-folder');
+    await page.waitForFunction(() => /Slice \d+ \/ 48/.test(document.querySelector('#slice-axial')?.textContent ?? ''), null, { timeout: 60_000 });
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: join(shots, '01-opened.png') });
+    for (const plane of ['axial', 'sagittal', 'coronal']) {
+      const px = await elementPixels(page.locator(`#vp-${plane}`));
+      // A rendered CT in the lung window: many grey levels, most of the canvas not black.
+      expect(px.distinctLevels, plane).toBeGreaterThan(20);
+      expect(px.nonBlackShare, plane).toBeGreaterThan(0.3);
+    }
+    expect(await page.textContent('#series-list')).toContain('256×256×48');
+  });
+
+  it('scrolling the axial viewport changes the slice', async () => {
+    const before = await page.textContent('#slice-axial');
+    const box = (await page.locator('#vp-axial').boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.wheel(0, 400);
+    await page.waitForFunction((b) => document.querySelector('#slice-axial')?.textContent !== b, before, { timeout: 10_000 });
+    const after = await page.textContent('#slice-axial');
+    expect(after).not.toBe(before);
+    expect(await page.textContent('#hu-axial')).toMatch(/-?\d+ HU/);
+    await page.screenshot({ path: join(shots, '02-scrolled.png') });
+  });
+
+  it('paints a brush stroke and undo restores the labelmap exactly', async () => {
+    const n = 256 * 256 * 48;
+    const original = (await labelmap('infection')) ?? new Uint8Array(n);
+    const baseline = await elementPixels(page.locator('#vp-axial'));
+    await page.click('#tool-brush');
+    const box = (await page.locator('#vp-axial').boundingBox())!;
+    const y = box.y + box.height * 0.45;
+    await page.mouse.move(box.x + box.width * 0.3, y);
+    await page.mouse.down();
+    for (let i = 1; i <= 10; i++) await page.mouse.move(box.x + box.width * (0.3 + i * 0.03), y);
+    await page.mouse.up();
+    await page.waitForFunction(() => /Stroke of \d+ voxels saved/.test(document.querySelector('#status')?.textContent ?? ''), null, { timeout: 20_000 });
+    const painted = await labelmap('infection');
+    expect(painted).not.toBeNull();
+    let changed = 0;
+    for (let i = 0; i < n; i++) if (painted![i] !== original[i]) changed++;
+    const reported = Number(/Stroke of (\d+)/.exec((await page.textContent('#status')) ?? '')![1]);
+    expect(changed).toBe(reported);
+    expect(changed).toBeGreaterThan(50);
+    const overlay = await elementPixels(page.locator('#vp-axial'), join(shots, '03-painted.png'));
+    // The overlay adds coloured pixels to the grey CT (the crosshair lines are coloured in both).
+    expect(overlay.colouredPixels).toBeGreaterThan(baseline.colouredPixels + 300);
+
+    await page.click('#tool-navigate');
+    await page.keyboard.press('Control+z');
+    await page.waitForFunction(() => document.querySelector('#status')?.textContent === 'Stroke undone.', null, { timeout: 20_000 });
+    const undone = await labelmap('infection');
+    expect(Buffer.compare(Buffer.from(undone!), Buffer.from(original))).toBe(0);
+    const after = await elementPixels(page.locator('#vp-axial'), join(shots, '04-undone.png'));
+    expect(Math.abs(after.colouredPixels - baseline.colouredPixels)).toBeLessThan(50);
+  });
+
+  it('raised no uncaught errors in the page', () => {
+    expect(pageErrors).toEqual([]);
+  });
+});

@@ -1,0 +1,97 @@
+import { existsSync, statSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { chromium, type Browser, type Locator } from 'playwright-core';
+import { PNG } from 'pngjs';
+import { repoRoot } from '../fixtures/sharedData.ts';
+
+export const CHROMIUM_PATH = process.env.OPAL_CHROMIUM ?? '/usr/bin/chromium';
+
+export function chromiumAvailable(): boolean {
+  return existsSync(CHROMIUM_PATH);
+}
+
+/**
+ * Headless Debian Chromium with software WebGL2 (SwiftShader) and no network services. Playwright
+ * gives every launch a fresh temporary profile (its own --user-data-dir), removed on close.
+ */
+export async function launchChromium(): Promise<{ browser: Browser; close(): Promise<void> }> {
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--use-gl=swiftshader',
+      '--enable-unsafe-swiftshader',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  return {
+    browser,
+    async close() {
+      await browser.close();
+    },
+  };
+}
+
+function newestMtime(dir: string): number {
+  let t = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    t = Math.max(t, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
+  }
+  return t;
+}
+
+/**
+ * Builds renderer/dist with Vite unless it is newer than every renderer and common source file.
+ * Asynchronous on purpose: a blocking build would starve the test worker's RPC with vitest.
+ */
+export async function buildRendererIfStale(): Promise<string> {
+  const dist = join(repoRoot, 'renderer', 'dist');
+  const index = join(dist, 'index.html');
+  const sources = Math.max(newestMtime(join(repoRoot, 'renderer', 'src')), statSync(join(repoRoot, 'renderer', 'index.html')).mtimeMs, newestMtime(join(repoRoot, 'electron', 'common')));
+  if (existsSync(index) && statSync(index).mtimeMs > sources && process.env.OPAL_REBUILD !== '1') return dist;
+  const code = await new Promise<number | null>((ok, fail) => {
+    const child = spawn(process.execPath, [join(repoRoot, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', join(repoRoot, 'renderer', 'vite.config.ts')], { cwd: repoRoot, stdio: ['ignore', 'inherit', 'inherit'] });
+    child.on('error', fail);
+    child.on('exit', (c) => ok(c));
+  });
+  if (code !== 0) throw new Error(`vite build failed (exit ${code})`);
+  return dist;
+}
+
+export interface PixelStats {
+  width: number;
+  height: number;
+  /** Distinct grey levels (of R) seen. */
+  distinctLevels: number;
+  /** Share of pixels that are not (near) black. */
+  nonBlackShare: number;
+  /** Pixels where R differs clearly from G or B (a coloured overlay on a grey image). */
+  colouredPixels: number;
+  png: PNG;
+}
+
+/** Screenshot of an element, decoded: what the user actually sees (works for WebGL canvases). */
+export async function elementPixels(el: Locator, savePath?: string): Promise<PixelStats> {
+  const buf = await el.screenshot(savePath ? { path: savePath } : {});
+  const png = PNG.sync.read(buf);
+  const levels = new Set<number>();
+  let nonBlack = 0;
+  let coloured = 0;
+  for (let i = 0; i < png.data.length; i += 4) {
+    const r = png.data[i];
+    const g = png.data[i + 1];
+    const b = png.data[i + 2];
+    levels.add(r);
+    if (r + g + b > 30) nonBlack++;
+    if (Math.abs(r - g) > 40 || Math.abs(r - b) > 40 || Math.abs(g - b) > 40) coloured++;
+  }
+  return { width: png.width, height: png.height, distinctLevels: levels.size, nonBlackShare: nonBlack / (png.width * png.height), colouredPixels: coloured, png };
+}
