@@ -9,6 +9,8 @@ export const ERROR_ADVICE: Record<ErrorCode, string> = {
   E_NONSTANDARD_FILE: 'A file does not quite follow the DICOM standard; OPAL read it leniently. Check the images look right.',
   E_TRUNCATED: 'A file is incomplete (the copy may not have finished). Copy the study again.',
   E_NO_PIXEL_DATA: 'A DICOM object without an image (e.g. a report) was found; it is skipped.',
+  E_BAD_PIXEL_MODULE: 'A file describes its image impossibly (rows, columns or bits). The file may be damaged; export it again.',
+  E_LOSSY_COMPRESSION: 'These images were stored with lossy compression: small HU differences from the original are possible.',
   E_UNSUPPORTED_TS: 'The images use a compression OPAL cannot read. Export the study uncompressed from the PACS.',
   E_DECODE_FAILED: 'A compressed image could not be decoded. The file may be damaged.',
   E_NOT_CT: 'This series is not CT. OPAL segments chest CT only.',
