@@ -1,10 +1,11 @@
-import { OpalError } from '../../common/errors/index.ts';
 import { quantify } from '../../common/quant/index.ts';
-import { lungMaskFromHu } from '../../common/lung/index.ts';
 import type { ScanResult } from '../../common/ipc/contract.ts';
 import { scanPath } from '../studies/scan.ts';
 import { loadVolumeFromPath } from '../studies/loadVolume.ts';
 import type { EngineServices } from './EngineServices.ts';
+import { segmentStudy } from '../segmentation/segmentStudy.ts';
+import { resolveModel } from '../inference/loadModelManifest.ts';
+import { writeExports } from '../exports/writeExports.ts';
 
 /**
  * The real engine behind the app session: electron/main/studies for scanning and loading,
@@ -42,22 +43,54 @@ export function createEngineServices(): EngineServices {
     },
 
     async segment(volume, hooks) {
-      void lungMaskFromHu;
-      void volume;
-      void hooks;
-      throw new OpalError('E_MODEL_MISSING', 'The segmentation engine is not part of this build yet.');
+      // Same service as `opal segment`: the session is created once per model and reused.
+      const result = await segmentStudy(volume, {
+        signal: hooks.signal,
+        onProgress: (p) => {
+          if (p.stage === 'preview' || p.stage === 'inference') {
+            hooks.onProgress?.({ phase: p.stage === 'preview' ? 'preview' : 'full', done: Math.round(p.fraction * 100), total: 100 });
+          }
+        },
+        // The preview carries infection only; the lung overlay arrives with the full result.
+        onPreview: (p) => hooks.onPreview?.({ infection: p.infection, lungs: new Uint8Array(p.infection.length) }),
+      });
+      return {
+        infection: result.infection,
+        lungs: result.lungs,
+        executionProvider: result.provenance.executionProvider,
+        provenance: result.provenance,
+      };
     },
 
     measure(volume, lungs, infection) {
       return quantify({ lungs, infection, dims: volume.dims, spacingMm: volume.spacingMm, direction: volume.direction });
     },
 
-    async exportResults() {
-      throw new OpalError('E_WRITE_FAILED', 'Exporting is not part of this build yet.');
+    async exportResults(args) {
+      const written = await writeExports(args.outDir, {
+        volume: args.volume,
+        lungs: args.lungs,
+        infection: args.infection,
+        measurements: args.measurements,
+        model: args.provenance,
+        formats: args.formats,
+      });
+      return written.map((w) => w.path);
     },
 
     async modelCard() {
-      throw new OpalError('E_MODEL_MISSING', 'No segmentation model is available in this build yet.');
+      const { manifest } = await resolveModel();
+      return {
+        name: manifest.name,
+        version: manifest.version,
+        architecture: manifest.architecture,
+        sha256: manifest.sha256,
+        license: manifest.license,
+        classes: manifest.classes,
+        intendedUse: manifest.intendedUse,
+        metrics: manifest.metrics,
+        training: manifest.training,
+      };
     },
   };
 }
