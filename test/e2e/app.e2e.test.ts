@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtemp, mkdir, rm } from 'node:fs/promises';
+import { mkdtemp, mkdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -114,6 +114,33 @@ describe.skipIf(noChromium)(`app e2e in ${CHROMIUM_PATH}${noChromium ? ' (skippe
     expect(Buffer.compare(Buffer.from(undone!), Buffer.from(original))).toBe(0);
     const after = await elementPixels(page.locator('#vp-axial'), join(shots, '04-undone.png'));
     expect(Math.abs(after.colouredPixels - baseline.colouredPixels)).toBeLessThan(50);
+  });
+
+  it('runs the model: lung and infection overlays appear and the measurements are shown', async () => {
+    const before = await elementPixels(page.locator('#vp-axial'));
+    await page.click('#segment');
+    await page.waitForFunction(() => /Segmented in/.test(document.querySelector('#status')?.textContent ?? ''), null, { timeout: 180_000 });
+    const lungs = await labelmap('lungs');
+    expect(lungs).not.toBeNull();
+    let lungVoxels = 0;
+    for (const v of lungs!) if (v !== 0) lungVoxels++;
+    expect(lungVoxels).toBeGreaterThan(1000);
+    const after = await elementPixels(page.locator('#vp-axial'), join(shots, '05-segmented.png'));
+    // The lung (and any infection) overlay adds coloured pixels over the grey CT.
+    expect(after.colouredPixels).toBeGreaterThan(before.colouredPixels + 300);
+    expect(await page.textContent('#measurements')).toMatch(/mL/);
+  });
+
+  it('exports a DICOM SEG that lands on disk', async () => {
+    const outDir = join(work, 'export');
+    await page.fill('#export-dir', outDir);
+    await page.click('#export');
+    await page.waitForFunction(() => /Exported \d+ files/.test(document.querySelector('#status')?.textContent ?? ''), null, { timeout: 60_000 });
+    const seg = await readFile(join(outDir, 'seg.dcm'));
+    expect(seg.subarray(128, 132).toString('latin1')).toBe('DICM');
+    // SOP Class UID of Segmentation Storage is in the file meta.
+    expect(seg.includes(Buffer.from('1.2.840.10008.5.1.4.1.1.66.4'))).toBe(true);
+    await page.screenshot({ path: join(shots, '06-exported.png') });
   });
 
   it('raised no uncaught errors in the page', () => {
