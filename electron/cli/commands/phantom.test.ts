@@ -1,19 +1,10 @@
-import { afterAll, describe, expect, it, vi } from 'vitest';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { describe, expect, it, vi } from 'vitest';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli } from '../main.ts';
+import { useTempDirs } from '../../../test/fixtures/tempDirs.ts';
 
-const tempDirs: string[] = [];
-/** A temporary folder removed after the suite. */
-function tempDir(prefix: string): string {
-  const d = mkdtempSync(join(tmpdir(), prefix));
-  tempDirs.push(d);
-  return d;
-}
-afterAll(() => {
-  for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
-});
+const tempDir = useTempDirs();
 
 
 async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { mkdir } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
 import { OpalError } from '../../common/errors/index.ts';
+import { ensureOutputFolder } from '../../main/fs/ensureOutputFolder.ts';
 import { writeFileAtomic } from '../../main/fs/writeFileAtomic.ts';
 import { resolveModel } from '../../main/inference/loadModelManifest.ts';
 import {
@@ -57,15 +57,7 @@ export function registerPredict2dCommand(program: Command): void {
       const images = await listImages(resolve(opts.images));
       const model = await resolveModel(opts.model);
       const outDir = resolve(opts.out);
-      try {
-        await mkdir(outDir, { recursive: true });
-      } catch (e) {
-        throw new OpalError(
-          'E_WRITE_FAILED',
-          `The output folder ${outDir} cannot be created: ${(e as Error).message}`,
-          outDir,
-        );
-      }
+      await ensureOutputFolder(outDir);
       const predictor = await ImagePredictor.open(model, threads);
       const results: Predict2dImageResult[] = [];
       const totals = { both: [0, 0, 0], pred: [0, 0, 0], truth: [0, 0, 0] }; // infection, GGO, consolidation

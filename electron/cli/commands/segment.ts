@@ -1,10 +1,11 @@
 import type { Command } from 'commander';
 import { SingleBar } from 'cli-progress';
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { OpalError, toOpalError, type OpalErrorJson } from '../../common/errors/index.ts';
+import { ensureOutputFolder } from '../../main/fs/ensureOutputFolder.ts';
 import type { Measurements, ModelProvenance } from '../../common/quant/index.ts';
 import { writeFileAtomic } from '../../main/fs/writeFileAtomic.ts';
 import { closeInferenceService } from '../../main/inference/InferenceService.ts';
@@ -135,15 +136,7 @@ export async function segmentOne(
       onProgress: reporter.update,
     });
     if (opts.signal.aborted) throw new OpalError('E_CANCELLED', 'Segmentation was cancelled.');
-    try {
-      await mkdir(outDir, { recursive: true });
-    } catch (e) {
-      throw new OpalError(
-        'E_WRITE_FAILED',
-        `The output folder ${outDir} cannot be created: ${(e as Error).message}`,
-        outDir,
-      );
-    }
+    await ensureOutputFolder(outDir);
     // A marker from an earlier run with other settings no longer describes this folder.
     await rm(join(outDir, DONE_MARKER), { force: true }).catch(() => undefined);
     const t0 = performance.now();

@@ -1,23 +1,14 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateChestPhantom } from '../../common/phantom/index.ts';
 import { voxelToPatient } from '../../common/volume/index.ts';
 import { writePhantomSeries } from '../phantom/index.ts';
 import { readNiftiFile } from './readNiftiFile.ts';
+import { useTempDirs } from '../../../test/fixtures/tempDirs.ts';
 
-const tempDirs: string[] = [];
-/** A temporary folder removed after the suite. */
-function tempDir(prefix: string): string {
-  const d = mkdtempSync(join(tmpdir(), prefix));
-  tempDirs.push(d);
-  return d;
-}
-afterAll(() => {
-  for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
-});
+const tempDir = useTempDirs();
 
 
 function hasDcm2niix(): boolean {

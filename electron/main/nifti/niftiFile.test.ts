@@ -1,21 +1,12 @@
-import { afterAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Volume } from '../../common/volume/index.ts';
 import { readNiftiFile } from './readNiftiFile.ts';
 import { writeNiftiFile } from './writeNiftiFile.ts';
+import { useTempDirs } from '../../../test/fixtures/tempDirs.ts';
 
-const tempDirs: string[] = [];
-/** A temporary folder removed after the suite. */
-function tempDir(prefix: string): string {
-  const d = mkdtempSync(join(tmpdir(), prefix));
-  tempDirs.push(d);
-  return d;
-}
-afterAll(() => {
-  for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
-});
+const tempDir = useTempDirs();
 
 
 const volume = (): Volume<Int16Array> => ({

@@ -1,26 +1,17 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import dicomParser from 'dicom-parser';
 import { inflateSync } from 'fflate';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { TransferSyntax } from '../../common/dicom/pixels/frames.ts';
 import { isValidUid } from '../../common/dicom/write/index.ts';
 import { CT_IMAGE_STORAGE_UID, generateChestPhantom } from '../../common/phantom/index.ts';
 import { readNiftiFile } from '../nifti/index.ts';
 import { phantomSliceFileName, writePhantomSeries } from './writePhantomSeries.ts';
+import { useTempDirs } from '../../../test/fixtures/tempDirs.ts';
 
-const tempDirs: string[] = [];
-/** A temporary folder removed after the suite. */
-function tempDir(prefix: string): string {
-  const d = mkdtempSync(join(tmpdir(), prefix));
-  tempDirs.push(d);
-  return d;
-}
-afterAll(() => {
-  for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
-});
+const tempDir = useTempDirs();
 
 
 const opts = { seed: 3, size: 64, slices: 12 };
