@@ -1,6 +1,8 @@
 import { OpalError, type ErrorCode } from '../errors/index.ts';
 import type { Mat3, Vec3, Volume, VolumeMeta } from '../volume/index.ts';
 import type { StoredPixels } from './pixels/frames.ts';
+import { canConvertNative16, nativeLittleEndian16ToHu } from './pixels/nativeToHu.ts';
+import { hostIsLittleEndian } from './pixels/storedValues.ts';
 import type { FrameHeader } from './readFrameHeaders.ts';
 
 /** Something about a series the user should know; loading went on. */
@@ -308,6 +310,28 @@ export class VolumeBuilder {
 
   get isFloat(): boolean {
     return this.voxels instanceof Float32Array;
+  }
+
+  /**
+   * True when slice k can be filled by setSliceNative16: 16-bit single-sample stored values whose
+   * HU all fit the Int16 volume (see canConvertNative16).
+   */
+  acceptsNative16(k: number): boolean {
+    const h = this.headers[k];
+    return this.voxels instanceof Int16Array && hostIsLittleEndian && h.bitsAllocated === 16 && h.samplesPerPixel === 1 && canConvertNative16(h);
+  }
+
+  /**
+   * Fills slice k from the frame's raw little-endian 16-bit samples as stored in the file (the hot
+   * path for uncompressed series: no decoded copy). Requires acceptsNative16(k).
+   */
+  setSliceNative16(k: number, bytes: Uint8Array): void {
+    const h = this.headers[k];
+    const n = this.sliceSize;
+    if (!this.acceptsNative16(k)) throw new OpalError('E_INTERNAL', 'setSliceNative16 called for a frame it cannot convert.');
+    if (bytes.byteLength < n * 2) throw new OpalError('E_TRUNCATED', `A frame has ${bytes.byteLength >> 1} pixels, ${n} expected.`, h.source);
+    nativeLittleEndian16ToHu(bytes, n, h, this.voxels as Int16Array, k * n);
+    this.filled[k] = true;
   }
 
   setSlice(k: number, pixels: StoredPixels): void {

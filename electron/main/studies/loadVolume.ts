@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { OpalError, toOpalError } from '../../common/errors/index.ts';
 import { parseDicomBytes } from '../../common/dicom/parseDicomBytes.ts';
 import { VolumeBuilder, volumeMetaFromFrames, type VolumeWarning } from '../../common/dicom/series.ts';
@@ -10,6 +10,7 @@ import { readWholeFile } from './readDicomHeader.ts';
 import {
   scanPath,
   type ScanProgress,
+  type FileStamp,
   type ScannedSeries,
   type ScanResult,
   type SeriesSummary,
@@ -118,6 +119,59 @@ async function mapLimited<T>(
   );
 }
 
+/** Reusable read buffers: one per file being read at once, so a load does not churn the GC. */
+class ReadBuffers {
+  private free: Uint8Array[] = [];
+  acquire(length: number): Uint8Array {
+    const b = this.free.pop();
+    // A fresh ArrayBuffer starts 4-byte aligned, which the two-voxels-per-word conversion wants.
+    return b && b.byteLength >= length ? b : new Uint8Array(Math.max(length, b?.byteLength ?? 0));
+  }
+  release(b: Uint8Array): void {
+    this.free.push(b);
+  }
+}
+
+type WantedFrame = { k: number; header: FrameHeader };
+
+/**
+ * The fast path for an unchanged uncompressed little-endian file: reads only its Pixel Data (where
+ * the scan found it) and converts the 16-bit samples straight into the volume. The file's size
+ * and modification time, taken from the open handle after the read, must still be the scan's.
+ */
+async function loadNativeFile(path: string, stamp: FileStamp, wanted: WantedFrame[], builder: VolumeBuilder, buffers: ReadBuffers): Promise<void> {
+  const at = stamp.nativePixelData as { offset: number; length: number };
+  const fh = await open(path, 'r').catch(() => {
+    throw new OpalError('E_FILE_CHANGED', 'The file disappeared after the folder was scanned.', path);
+  });
+  const buf = buffers.acquire(at.length);
+  try {
+    let got = 0;
+    while (got < at.length) {
+      const { bytesRead } = await fh.read(buf, got, at.length - got, at.offset + got);
+      if (bytesRead === 0) break;
+      got += bytesRead;
+    }
+    const now = await fh.stat();
+    if (got !== at.length || now.size !== stamp.size || now.mtimeMs !== stamp.mtimeMs) {
+      throw new OpalError(
+        'E_FILE_CHANGED',
+        `The file changed after the folder was scanned (size ${stamp.size} -> ${now.size} bytes); scan it again.`,
+        path,
+      );
+    }
+    for (const w of wanted) {
+      const frameBytes = w.header.rows * w.header.columns * 2;
+      const start = w.header.frameIndex * frameBytes;
+      if (start + frameBytes > got) throw new OpalError('E_TRUNCATED', `Frame ${w.header.frameIndex + 1} of ${w.header.frameCount} is missing from the pixel data.`, path);
+      builder.setSliceNative16(w.k, buf.subarray(start, start + frameBytes));
+    }
+  } finally {
+    buffers.release(buf);
+    await fh.close();
+  }
+}
+
 /** Loads the pixels of a scanned series into a Volume (files re-read; a changed file is refused). */
 export async function loadScannedSeries(
   series: ScannedSeries,
@@ -126,7 +180,7 @@ export async function loadScannedSeries(
   const g = series.geometry;
   if (g.refusal) throw g.refusal;
   const ordered: FrameHeader[] = g.order.map((i) => series.frames[i]);
-  const byFile = new Map<string, { k: number; header: FrameHeader }[]>();
+  const byFile = new Map<string, WantedFrame[]>();
   ordered.forEach((header, k) => {
     const list = byFile.get(header.source);
     if (list) list.push({ k, header });
@@ -139,12 +193,20 @@ export async function loadScannedSeries(
   options.onProgress?.({ phase: 'loading', done, total: ordered.length });
   // Workers start only when a compressed frame arrives; uncompressed frames decode on this thread.
   const pool = options.pool ?? sharedDecodePool();
+  const buffers = new ReadBuffers();
   try {
     await mapLimited(
       files,
       options.concurrency ?? 16,
       async (path) => {
         const stamp = series.stamps.get(path);
+        const wantedHere = byFile.get(path) ?? [];
+        if (stamp?.nativePixelData && wantedHere.every((w) => builder.acceptsNative16(w.k))) {
+          await loadNativeFile(path, stamp, wantedHere, builder, buffers);
+          done += wantedHere.length;
+          options.onProgress?.({ phase: 'loading', done, total: ordered.length });
+          return;
+        }
         const before = await stat(path).catch(() => undefined);
         if (!before)
           throw new OpalError('E_FILE_CHANGED', 'The file disappeared after the folder was scanned.', path);

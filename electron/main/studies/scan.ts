@@ -34,6 +34,11 @@ export interface ScanOptions {
 export interface FileStamp {
   size: number;
   mtimeMs: number;
+  /**
+   * Where uncompressed little-endian Pixel Data sits in the file (byte offset and length), so that
+   * loading an unchanged file reads just those bytes without parsing it again.
+   */
+  nativePixelData?: { offset: number; length: number };
 }
 
 /** What `opal info --json` prints for a series (stable: fields may be added, never renamed). */
@@ -150,7 +155,12 @@ async function scanFile(path: string, insideFolder: boolean): Promise<FileOutcom
         throw new OpalError('E_TRUNCATED', `Pixel data is incomplete: ${Math.max(0, present)} bytes present, ${expected} needed for ${frames[0].frameCount} frame(s) of ${frames[0].columns}x${frames[0].rows}.`, path);
       }
     }
-    return { frames, stamp: { size: st.size, mtimeMs: st.mtimeMs }, notes: parsed.notes };
+    const stamp: FileStamp = { size: st.size, mtimeMs: st.mtimeMs };
+    const littleEndianNative = parsed.transferSyntaxUid === TransferSyntax.ImplicitVRLittleEndian || parsed.transferSyntaxUid === TransferSyntax.ExplicitVRLittleEndian;
+    if (px && littleEndianNative && expected !== undefined && px.length !== 0xffffffff && px.length >= expected && px.dataOffset + px.length <= st.size) {
+      stamp.nativePixelData = { offset: px.dataOffset, length: expected };
+    }
+    return { frames, stamp, notes: parsed.notes };
   } catch (e) {
     const err = toOpalError(e);
     return { skipped: { path, code: err.code, message: err.message }, notes: [] };
