@@ -131,6 +131,34 @@ describe.skipIf(noChromium)(`app e2e in ${CHROMIUM_PATH}${noChromium ? ' (skippe
     expect(await page.textContent('#measurements')).toMatch(/mL/);
   });
 
+  it('the Lungs checkbox shows and hides both lungs', async () => {
+    // Hidden by default: no lung tint anywhere.
+    expect(await page.isChecked('#visible-lungs')).toBe(false);
+    const hidden = await elementPixels(page.locator('#vp-axial'));
+    expect(hidden.lungTintPixels).toBeLessThan(50);
+    await page.check('#visible-lungs');
+    await page.waitForTimeout(300);
+    const shown = await elementPixels(page.locator('#vp-axial'), join(shots, '05b-lungs-shown.png'));
+    expect(shown.lungTintPixels).toBeGreaterThan(2000);
+    // Both lungs are tinted: right lung on the image's left half, left lung on its right half.
+    const half = shown.width / 2;
+    let leftHalf = 0;
+    let rightHalf = 0;
+    const d = shown.png.data;
+    for (let i = 0; i < d.length; i += 4) {
+      if (d[i + 1] - d[i] > 10 && d[i + 2] - d[i] > 10) {
+        if ((i / 4) % shown.width < half) leftHalf++;
+        else rightHalf++;
+      }
+    }
+    expect(leftHalf).toBeGreaterThan(500);
+    expect(rightHalf).toBeGreaterThan(500);
+    await page.uncheck('#visible-lungs');
+    await page.waitForTimeout(300);
+    const hiddenAgain = await elementPixels(page.locator('#vp-axial'), join(shots, '05c-lungs-hidden.png'));
+    expect(hiddenAgain.lungTintPixels).toBeLessThan(50);
+  });
+
   it('exports a DICOM SEG that lands on disk', async () => {
     const outDir = join(work, 'export');
     await page.fill('#export-dir', outDir);

@@ -75,6 +75,8 @@ export interface PixelStats {
   nonBlackShare: number;
   /** Pixels where R differs clearly from G or B (a coloured overlay on a grey image). */
   colouredPixels: number;
+  /** Pixels tinted by the lung overlay's colours (G and B above R). */
+  lungTintPixels: number;
   png: PNG;
 }
 
@@ -85,6 +87,7 @@ export async function elementPixels(el: Locator, savePath?: string): Promise<Pix
   const levels = new Set<number>();
   let nonBlack = 0;
   let coloured = 0;
+  let lungTint = 0;
   for (let i = 0; i < png.data.length; i += 4) {
     const r = png.data[i];
     const g = png.data[i + 1];
@@ -92,6 +95,9 @@ export async function elementPixels(el: Locator, savePath?: string): Promise<Pix
     levels.add(r);
     if (r + g + b > 30) nonBlack++;
     if (Math.abs(r - g) > 40 || Math.abs(r - b) > 40 || Math.abs(g - b) > 40) coloured++;
+    // The lung overlay's colours (blue, green-teal) have little red: over grey CT they lift green
+    // and blue above red; infection and crosshair colours are red/yellow.
+    if (g - r > 10 && b - r > 10) lungTint++;
   }
-  return { width: png.width, height: png.height, distinctLevels: levels.size, nonBlackShare: nonBlack / (png.width * png.height), colouredPixels: coloured, png };
+  return { width: png.width, height: png.height, distinctLevels: levels.size, nonBlackShare: nonBlack / (png.width * png.height), colouredPixels: coloured, lungTintPixels: lungTint, png };
 }

@@ -130,19 +130,25 @@ export class OrthoViewer {
   }
 
   styleOverlay(segmentationId: string, style: OverlayStyle): void {
+    // A hidden overlay is also made fully transparent: the representation's visibility flag alone
+    // did not hide every segment (the left lung stayed drawn when the lungs were hidden at creation).
+    const shown = style.visible;
     for (const plane of PLANES) {
       const viewportId = this.viewportIds[plane];
       for (const [label, rgba] of Object.entries(style.colors)) {
-        segmentation.config.color.setSegmentIndexColor(viewportId, segmentationId, Number(label), rgba as Types.Color);
+        const color: Types.Color = [rgba[0], rgba[1], rgba[2], shown ? rgba[3] : 0];
+        segmentation.config.color.setSegmentIndexColor(viewportId, segmentationId, Number(label), color);
       }
       segmentation.config.visibility.setSegmentationRepresentationVisibility(
         viewportId,
         { segmentationId, type: ToolEnums.SegmentationRepresentations.Labelmap },
-        style.visible,
+        shown,
       );
       segmentation.config.style.setStyle(
         { viewportId, segmentationId, type: ToolEnums.SegmentationRepresentations.Labelmap },
-        { fillAlpha: style.opacity, fillAlphaInactive: style.opacity, renderOutline: true, outlineOpacity: Math.min(1, style.opacity + 0.3) },
+        shown
+          ? { fillAlpha: style.opacity, fillAlphaInactive: style.opacity, renderOutline: true, outlineOpacity: Math.min(1, style.opacity + 0.3) }
+          : { fillAlpha: 0, fillAlphaInactive: 0, renderOutline: false, outlineOpacity: 0, outlineOpacityInactive: 0 },
       );
     }
     this.engine.render();
