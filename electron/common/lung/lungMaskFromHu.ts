@@ -71,19 +71,17 @@ export function lungMaskFromHu(volume: Volume, options: LungMaskOptions = {}): L
   const air = new Uint8Array(n);
   for (let v = 0; v < n; v++) air[v] = hu[v] < airThresholdHu ? 1 : 0;
   const stack = new IndexStack();
+  // Body = every pixel not marked OUTSIDE; its x sum is the slice's total minus the outside runs'.
+  const outside = { sumX: 0 };
+  const sliceSumX = (ny * nx * (nx - 1)) / 2;
   let bodySumX = 0;
   let bodyCount = 0;
   for (let k = 0; k < nz; k++) {
     const slice = air.subarray(k * sliceSize, (k + 1) * sliceSize);
-    floodFromBorder2d(slice, nx, ny, 1, OUTSIDE, stack);
-    for (let y = 0, p = 0; y < ny; y++) {
-      for (let x = 0; x < nx; x++, p++) {
-        if (slice[p] !== OUTSIDE) {
-          bodySumX += x;
-          bodyCount++;
-        }
-      }
-    }
+    outside.sumX = 0;
+    const outsideCount = floodFromBorder2d(slice, nx, ny, 1, OUTSIDE, stack, outside);
+    bodyCount += sliceSize - outsideCount;
+    bodySumX += sliceSumX - outside.sumX;
   }
   step('air and body');
   if (bodyCount === 0) return empty('No body was found in the image (everything is air).');
@@ -96,9 +94,8 @@ export function lungMaskFromHu(volume: Volume, options: LungMaskOptions = {}): L
   step('airways');
 
   // 3. Internal air components.
-  // `air` becomes the internal-air mask in place (saves a volume-sized buffer).
-  for (let v = 0; v < n; v++) air[v] = air[v] === 1 ? 1 : 0;
-  const cc = connectedComponents3d(air, volume.dims, 6);
+  // Internal air is the voxels still 1 (outside air and airways are OUTSIDE).
+  const cc = connectedComponents3d(air, volume.dims, 6, 1);
   const ids = componentsBySize(cc);
   step('components');
   const minVoxels = Math.ceil(minLungVolumeMl / voxelMl);
@@ -325,6 +322,10 @@ function closeAndFill(lungs: Uint8Array, volume: Volume, radiusMm: number, stack
       }
     }
   }
+  // Scratch boxes reused across slices (grown when a box is larger).
+  let box = new Uint8Array(0);
+  let tmp = new Uint8Array(0);
+  let tmp2 = new Uint8Array(0);
   for (const label of [LungLabel.RightLung, LungLabel.LeftLung]) {
     for (let k = 0; k < nz; k++) {
       const base = k * sliceSize;
@@ -339,23 +340,29 @@ function closeAndFill(lungs: Uint8Array, volume: Volume, radiusMm: number, stack
       const by0 = y0 - marginY;
       const bw = x1 - x0 + 1 + 2 * marginX;
       const bh = y1 - y0 + 1 + 2 * marginY;
-      const box = new Uint8Array(bw * bh);
+      if (box.length < bw * bh) {
+        box = new Uint8Array(bw * bh);
+        tmp = new Uint8Array(bw * bh);
+        tmp2 = new Uint8Array(bw * bh);
+      }
+      const area = box.subarray(0, bw * bh);
+      area.fill(0);
       for (let y = y0; y <= y1; y++) {
         for (let x = x0; x <= x1; x++)
-          if (lungs[base + y * nx + x] === label) box[x - bx0 + bw * (y - by0)] = 1;
+          if (lungs[base + y * nx + x] === label) area[x - bx0 + bw * (y - by0)] = 1;
       }
       if (radiusMm > 0) {
         const rx = Math.round(radiusMm / sx);
         const ry = Math.round(radiusMm / sy);
-        closeRect2d(box, bw, bh, rx, ry, new Uint8Array(bw * bh), new Uint8Array(bw * bh));
+        closeRect2d(area, bw, bh, rx, ry, tmp, tmp2);
       }
-      fillHoles2d(box, bw, bh, stack);
+      fillHoles2d(area, bw, bh, stack);
       for (let by = 0; by < bh; by++) {
         const y = by + by0;
         if (y < 0 || y >= ny) continue;
         for (let bx = 0; bx < bw; bx++) {
           const x = bx + bx0;
-          if (x < 0 || x >= nx || box[bx + bw * by] === 0) continue;
+          if (x < 0 || x >= nx || area[bx + bw * by] === 0) continue;
           const v = base + y * nx + x;
           if (lungs[v] === 0) lungs[v] = label; // never take voxels of the other lung
         }
