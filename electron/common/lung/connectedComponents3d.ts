@@ -87,34 +87,6 @@ export function connectedComponents3d(
       const rem = v - k * sliceSize;
       const j = (rem / nx) | 0;
       const i = rem - j * nx;
-      if (connectivity === 6) {
-        // Fast path: the six face neighbours by index arithmetic.
-        if (i > 0 && mask[v - 1] !== 0 && labels[v - 1] === 0) {
-          labels[v - 1] = id;
-          push(v - 1);
-        }
-        if (i < nx - 1 && mask[v + 1] !== 0 && labels[v + 1] === 0) {
-          labels[v + 1] = id;
-          push(v + 1);
-        }
-        if (j > 0 && mask[v - nx] !== 0 && labels[v - nx] === 0) {
-          labels[v - nx] = id;
-          push(v - nx);
-        }
-        if (j < ny - 1 && mask[v + nx] !== 0 && labels[v + nx] === 0) {
-          labels[v + nx] = id;
-          push(v + nx);
-        }
-        if (k > 0 && mask[v - sliceSize] !== 0 && labels[v - sliceSize] === 0) {
-          labels[v - sliceSize] = id;
-          push(v - sliceSize);
-        }
-        if (k < nz - 1 && mask[v + sliceSize] !== 0 && labels[v + sliceSize] === 0) {
-          labels[v + sliceSize] = id;
-          push(v + sliceSize);
-        }
-        continue;
-      }
       const interior = i > 0 && j > 0 && k > 0 && i < nx - 1 && j < ny - 1 && k < nz - 1;
       for (let o = 0; o < nOffsets; o++) {
         if (!interior) {
