@@ -37,3 +37,8 @@ reproduce="npm run train -- --net ${net} --epochs ${epochs} --size ${size} --nam
 "$python" -m segnets.trainer train --net "$net" --epochs "$epochs" --size "$size" --patience "$epochs" \
   --steps-per-epoch 10 --labelled-per-batch 4 --pseudo-per-batch 3 --out "$run" "${extra[@]}"
 "$python" -m segnets.trainer finalize --run "$run" --name "$name" --reproduce "$reproduce"
+# False positives on a real CT without COVID-19, through the whole engine (needs `npm ci` done).
+if command -v node >/dev/null 2>&1 && [[ -d "$here/../node_modules/tsx" ]]; then
+  node --import tsx "$here/../electron/cli/tools/recordNonCovidFalsePositives.ts" "$name" ||
+    echo "warning: the non-COVID false-positive check failed; the manifest lacks metrics.falsePositiveNonCovidCt" >&2
+fi

@@ -9,6 +9,8 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { decodeNifti } from '../../electron/common/nifti/index.ts';
 import { sharedData, skipNote, testOutputDir } from '../fixtures/sharedData.ts';
 import { writePhantomSeries } from '../../electron/main/phantom/index.ts';
 import type { PhantomTruth } from '../../electron/common/phantom/index.ts';
@@ -18,6 +20,7 @@ import { runOpal } from './cli.ts';
 
 const root = testOutputDir('engine-segment-cli');
 const EXPORT_FILES = [
+  'infection-confidence.nii.gz',
   'infection.nii.gz',
   'lungs.nii.gz',
   'measurements.csv',
@@ -66,6 +69,7 @@ describe('opal segment', () => {
       'json',
       'nifti',
       'nifti',
+      'nifti',
       'pdf',
       'seg',
     ]);
@@ -95,6 +99,20 @@ describe('opal segment', () => {
     };
     expect(marker.modelSha256).toBe(model.manifest.sha256);
     expect(marker.files.sort()).toEqual(EXPORT_FILES);
+    // The confidence map: on the CT's grid, 0 outside the lungs, the winning class's probability
+    // (at least 1/3 of 255 with three classes) inside them.
+    const lungs = decodeNifti(gunzipSync(readFileSync(join(out, 'lungs.nii.gz'))));
+    const conf = decodeNifti(gunzipSync(readFileSync(join(out, 'infection-confidence.nii.gz'))));
+    expect(conf.dims).toEqual(lungs.dims);
+    let inside = 0;
+    for (let v = 0; v < lungs.voxels.length; v++) {
+      if (lungs.voxels[v] === 0) expect(conf.voxels[v]).toBe(0);
+      else {
+        inside++;
+        expect(conf.voxels[v]).toBeGreaterThanOrEqual(85);
+      }
+    }
+    expect(inside).toBeGreaterThan(1000);
   });
 
   it('writes only the formats asked for and prints a readable summary without --json', async () => {

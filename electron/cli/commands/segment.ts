@@ -144,6 +144,7 @@ export async function segmentOne(
       volume: result.volume,
       lungs: result.lungs,
       infection: result.infection,
+      confidence: result.confidence,
       measurements: result.measurements,
       model: result.provenance,
       formats,

@@ -45,6 +45,11 @@ export interface ExportRequest {
   lungs: Uint8Array;
   /** Infection labelmap (InfectionLabel values) on the volume's grid. */
   infection: Uint8Array;
+  /**
+   * The model's per-voxel confidence (max softmax probability x 255, 0 outside the lungs). With
+   * 'nifti', written as infection-confidence.nii.gz so that a reviewer can find uncertain regions.
+   */
+  confidence?: Uint8Array;
   measurements: Measurements;
   model: ModelProvenance;
   formats: ExportFormat[];
@@ -86,7 +91,7 @@ function validate(req: ExportRequest): void {
     if (!(EXPORT_FORMATS as readonly string[]).includes(f)) throw new OpalError('E_BAD_ARGUMENT', `Unknown export format "${String(f)}"`);
   }
   const n = req.volume.dims[0] * req.volume.dims[1] * req.volume.dims[2];
-  if (req.lungs.length !== n || req.infection.length !== n) {
+  if (req.lungs.length !== n || req.infection.length !== n || (req.confidence && req.confidence.length !== n)) {
     throw new OpalError('E_BAD_ARGUMENT', `The masks (${req.lungs.length} and ${req.infection.length} voxels) do not match the CT (${n} voxels)`);
   }
 }
@@ -125,6 +130,11 @@ export async function encodeExports(req: ExportRequest): Promise<EncodedFile[]> 
     ]);
     files.push({ name: 'infection.nii.gz', format: 'nifti', data: infectionGz });
     files.push({ name: 'lungs.nii.gz', format: 'nifti', data: lungsGz });
+    if (req.confidence) {
+      const nii = encodeNifti1({ ...req.volume, voxels: req.confidence }, { description: `OPAL confidence 0-255 = p(label) x 255; ${req.model.name} ${req.model.version}` });
+      const gz = await gzipAsync(nii, { level: 6 });
+      files.push({ name: 'infection-confidence.nii.gz', format: 'nifti', data: new Uint8Array(gz.buffer, gz.byteOffset, gz.byteLength) });
+    }
   }
   if (formats.has('json')) files.push({ name: 'measurements.json', format: 'json', data: encodeMeasurementsJson(doc) });
   if (formats.has('csv')) files.push({ name: 'measurements.csv', format: 'csv', data: encodeMeasurementsCsv(doc) });

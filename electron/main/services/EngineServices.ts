@@ -11,6 +11,8 @@ import type { ExportFormat, ModelCard, ScanResult } from '../../common/ipc/contr
 export interface SegmentationOutput {
   infection: Uint8Array;
   lungs: Uint8Array;
+  /** The model's per-voxel confidence in its label (max softmax probability x 255; 0 outside the lungs). */
+  confidence: Uint8Array;
   executionProvider: string;
   provenance: ModelProvenance;
 }
@@ -32,6 +34,8 @@ export interface EngineServices {
     volume: Volume;
     lungs: Uint8Array;
     infection: Uint8Array;
+    /** The model's confidence, exported beside the NIfTI masks for review when present. */
+    confidence?: Uint8Array;
     measurements: Measurements;
     provenance: ModelProvenance;
     formats: ExportFormat[];

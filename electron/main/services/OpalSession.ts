@@ -31,6 +31,8 @@ interface OpenVolume {
   info: VolumeInfo;
   infection: Uint8Array | null;
   lungs: Uint8Array | null;
+  /** The model's per-voxel confidence from the last run, kept for review and export. */
+  confidence: Uint8Array | null;
   provenance: ModelProvenance | null;
   measurements: Measurements | null;
   journal: UndoJournal;
@@ -130,6 +132,7 @@ export class OpalSession implements SessionHandlers {
       volume,
       info,
       infection: null,
+      confidence: null,
       lungs: null,
       provenance: null,
       measurements: null,
@@ -167,6 +170,7 @@ export class OpalSession implements SessionHandlers {
       if (controller.signal.aborted) throw new OpalError('E_CANCELLED');
       v.infection = out.infection;
       v.lungs = out.lungs;
+      v.confidence = out.confidence;
       v.provenance = out.provenance;
       v.revision++;
       v.journal.clear();
@@ -179,6 +183,7 @@ export class OpalSession implements SessionHandlers {
         // A cancelled run leaves no half result behind: the labelmaps go back to none.
         v.infection = null;
         v.lungs = null;
+        v.confidence = null;
         v.revision++;
         this.emit({ type: 'labelmap-changed', volumeHandle, revision: v.revision });
         throw new OpalError('E_CANCELLED');
@@ -260,6 +265,7 @@ export class OpalSession implements SessionHandlers {
       volume: v.volume,
       lungs: v.lungs,
       infection: v.infection,
+      ...(v.confidence ? { confidence: v.confidence } : {}),
       measurements: v.measurements,
       provenance: v.provenance,
       formats,

@@ -57,6 +57,7 @@ export function createEngineServices(): EngineServices {
       return {
         infection: result.infection,
         lungs: result.lungs,
+        confidence: result.confidence,
         executionProvider: result.provenance.executionProvider,
         provenance: result.provenance,
       };
@@ -71,6 +72,7 @@ export function createEngineServices(): EngineServices {
         volume: args.volume,
         lungs: args.lungs,
         infection: args.infection,
+        confidence: args.confidence,
         measurements: args.measurements,
         model: args.provenance,
         formats: args.formats,
