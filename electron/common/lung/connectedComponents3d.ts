@@ -9,6 +9,11 @@ export interface ConnectedComponents {
   count: number;
   /** Voxel count per component; index 0 is unused (always 0). */
   sizes: Int32Array;
+  /**
+   * Bounding box per component (6-connected labelling only): [x0, x1, y0, y1, z0, z1] inclusive at
+   * bbox[6 * id ...], so that callers can visit one component without scanning the volume.
+   */
+  bbox?: Int32Array;
 }
 
 /** Neighbour offsets (di, dj, dk) for a 3-D connectivity. */
@@ -120,11 +125,13 @@ function label6Scanline(mask: Uint8Array, nx: number, ny: number, nz: number, fg
   let stack = new Int32Array(1 << 16);
   let top = 0;
   let count = 0;
+  let boxes = new Int32Array(6 * 64);
+  // The mask (bytes) is tested before the labels (4-byte ints): most voxels fail the cheap test.
   const inMask = fg < 0 ? (v: number): boolean => mask[v] !== 0 : (v: number): boolean => mask[v] === fg;
   const seedRuns = (a: number, b: number): void => {
     let inRun = false;
     for (let q = a; q <= b; q++) {
-      if (labels[q] === 0 && inMask(q)) {
+      if (inMask(q) && labels[q] === 0) {
         if (!inRun) {
           if (top === stack.length) {
             const grown = new Int32Array(stack.length * 2);
@@ -138,9 +145,20 @@ function label6Scanline(mask: Uint8Array, nx: number, ny: number, nz: number, fg
     }
   };
   for (let seed = 0; seed < n; seed++) {
-    if (labels[seed] !== 0 || !inMask(seed)) continue;
+    if (!inMask(seed) || labels[seed] !== 0) continue;
     const id = ++count;
     let size = 0;
+    if (boxes.length < 6 * (id + 1)) {
+      const grown = new Int32Array(boxes.length * 2);
+      grown.set(boxes);
+      boxes = grown;
+    }
+    let x0 = nx;
+    let x1 = -1;
+    let y0 = ny;
+    let y1 = -1;
+    let z0 = nz;
+    let z1 = -1;
     top = 0;
     stack[top++] = seed;
     while (top > 0) {
@@ -156,14 +174,21 @@ function label6Scanline(mask: Uint8Array, nx: number, ny: number, nz: number, fg
       while (r < row + nx - 1 && labels[r + 1] === 0 && inMask(r + 1)) r++;
       labels.fill(id, l, r + 1);
       size += r - l + 1;
+      if (l - row < x0) x0 = l - row;
+      if (r - row > x1) x1 = r - row;
+      if (j < y0) y0 = j;
+      if (j > y1) y1 = j;
+      if (k < z0) z0 = k;
+      if (k > z1) z1 = k;
       if (j > 0) seedRuns(l - nx, r - nx);
       if (j < ny - 1) seedRuns(l + nx, r + nx);
       if (k > 0) seedRuns(l - sliceSize, r - sliceSize);
       if (k < nz - 1) seedRuns(l + sliceSize, r + sliceSize);
     }
     sizesList.push(size);
+    boxes.set([x0, x1, y0, y1, z0, z1], 6 * id);
   }
-  return { labels, count, sizes: Int32Array.from(sizesList) };
+  return { labels, count, sizes: Int32Array.from(sizesList), bbox: boxes.slice(0, 6 * (count + 1)) };
 }
 
 /** Component ids sorted by decreasing size (ties by id). */

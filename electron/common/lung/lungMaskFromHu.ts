@@ -1,7 +1,7 @@
 import type { OpalErrorJson } from '../errors/index.ts';
 import { LungLabel, type Volume } from '../volume/index.ts';
 import { componentsBySize, connectedComponents3d } from './connectedComponents3d.ts';
-import { IndexStack, closeRect2d, fillHoles2d, floodFromBorder2d, labelComponents2d } from './slice2d.ts';
+import { IndexStack, closeRect2d, floodFromBorder2d, labelComponents2d } from './slice2d.ts';
 
 export interface LungMaskOptions {
   /** Voxels below this are air-like (lung parenchyma is about -850 HU, soft tissue above -100). */
@@ -68,8 +68,8 @@ export function lungMaskFromHu(volume: Volume, options: LungMaskOptions = {}): L
   };
 
   // 1. Air, with outside air marked OUTSIDE, and the body's extent per column (for the midline).
+  // Threshold and flood one slice at a time, so the flood reads a slice still in cache.
   const air = new Uint8Array(n);
-  for (let v = 0; v < n; v++) air[v] = hu[v] < airThresholdHu ? 1 : 0;
   const stack = new IndexStack();
   // Body = every pixel not marked OUTSIDE; its x sum is the slice's total minus the outside runs'.
   const outside = { sumX: 0 };
@@ -78,6 +78,7 @@ export function lungMaskFromHu(volume: Volume, options: LungMaskOptions = {}): L
   let bodyCount = 0;
   for (let k = 0; k < nz; k++) {
     const slice = air.subarray(k * sliceSize, (k + 1) * sliceSize);
+    for (let p = 0, v = k * sliceSize; p < sliceSize; p++, v++) slice[p] = hu[v] < airThresholdHu ? 1 : 0;
     outside.sumX = 0;
     const outsideCount = floodFromBorder2d(slice, nx, ny, 1, OUTSIDE, stack, outside);
     bodyCount += sliceSize - outsideCount;
@@ -106,41 +107,57 @@ export function lungMaskFromHu(volume: Volume, options: LungMaskOptions = {}): L
   }
 
   // Per component: voxels left and right of the midline.
-  const lowSide = new Float64Array(cc.count + 1);
-  for (let row = 0; row < ny * nz; row++) {
-    for (let x = 0, v = row * nx; x < nx && x < midX; x++, v++) {
-      const id = cc.labels[v];
-      if (id !== 0) lowSide[id]++;
+  // Counted inside each component's bounding box, only for the few components looked at.
+  const boxes = cc.bbox as Int32Array; // always present for 6-connected labelling
+  const lowSideCache = new Map<number, number>();
+  const lowSideOf = (id: number): number => {
+    const cached = lowSideCache.get(id);
+    if (cached !== undefined) return cached;
+    const b = 6 * id;
+    const xEnd = Math.min(boxes[b + 1], Math.ceil(midX) - 1);
+    let count = 0;
+    for (let k = boxes[b + 4]; k <= boxes[b + 5]; k++) {
+      for (let y = boxes[b + 2]; y <= boxes[b + 3]; y++) {
+        const row = k * sliceSize + y * nx;
+        for (let x = boxes[b]; x <= xEnd; x++) if (cc.labels[row + x] === id) count++;
+      }
     }
-  }
+    lowSideCache.set(id, count);
+    return count;
+  };
   const sideOf = (id: number): 'right' | 'left' => {
-    const lowFraction = lowSide[id] / cc.sizes[id];
+    const lowFraction = lowSideOf(id) / cc.sizes[id];
     const isLow = lowFraction >= 0.5;
     return isLow === rightIsLowI ? 'right' : 'left';
   };
   const spansBoth = (id: number): boolean => {
-    const f = lowSide[id] / cc.sizes[id];
+    const f = lowSideOf(id) / cc.sizes[id];
     return Math.min(f, 1 - f) > 0.2;
   };
 
   const lungs = new Uint8Array(n);
   const first = ids[0];
+  // The region every later step works in: the lungs' bounding box (closing never leaves it).
+  const region: Region = regionOf(boxes, first);
   const rightLabel = LungLabel.RightLung;
   const leftLabel = LungLabel.LeftLung;
   if (spansBoth(first)) {
-    splitAtMidlineValley(cc.labels, first, lungs, volume, midX, rightIsLowI);
+    splitAtMidlineValley(cc.labels, first, lungs, volume, midX, rightIsLowI, region);
   } else {
     const firstSide = sideOf(first);
     const firstLabel = firstSide === 'right' ? rightLabel : leftLabel;
     const second = ids
       .slice(1)
       .find((id) => cc.sizes[id] >= minVoxels && sideOf(id) !== firstSide && !spansBoth(id));
-    for (let v = 0; v < n; v++) {
-      const id = cc.labels[v];
-      if (id === first) lungs[v] = firstLabel;
-      else if (second !== undefined && id === second)
-        lungs[v] = firstLabel === rightLabel ? leftLabel : rightLabel;
-    }
+    if (second !== undefined) unionRegion(region, regionOf(boxes, second));
+    const secondLabel = firstLabel === rightLabel ? leftLabel : rightLabel;
+    forEachRow(region, nx, sliceSize, (row, x0, x1) => {
+      for (let v = row + x0; v <= row + x1; v++) {
+        const id = cc.labels[v];
+        if (id === first) lungs[v] = firstLabel;
+        else if (second !== undefined && id === second) lungs[v] = secondLabel;
+      }
+    });
     if (second === undefined) {
       warnings.push({
         code: 'E_NO_LUNGS',
@@ -151,15 +168,17 @@ export function lungMaskFromHu(volume: Volume, options: LungMaskOptions = {}): L
 
   // 4. Closing and hole filling per lung and slice, inside each lung's bounding box plus a margin.
   step('left/right');
-  closeAndFill(lungs, volume, closingRadiusMm, stack);
+  closeAndFill(lungs, volume, closingRadiusMm, stack, region);
   step('closing and holes');
 
   let rightVoxels = 0;
   let leftVoxels = 0;
-  for (let v = 0; v < n; v++) {
-    if (lungs[v] === rightLabel) rightVoxels++;
-    else if (lungs[v] === leftLabel) leftVoxels++;
-  }
+  forEachRow(region, nx, sliceSize, (row, x0, x1) => {
+    for (let v = row + x0; v <= row + x1; v++) {
+      if (lungs[v] === rightLabel) rightVoxels++;
+      else if (lungs[v] === leftLabel) leftVoxels++;
+    }
+  });
   return { lungs, rightVoxels, leftVoxels, airwayVoxels, warnings, timingsMs };
 }
 
@@ -196,10 +215,11 @@ function removeAirways(
   let searched = 0;
   for (const k of order) {
     const slice = air.subarray(k * sliceSize, (k + 1) * sliceSize);
-    for (let p = 0; p < sliceSize; p++) sliceMask[p] = slice[p] === 1 ? 1 : 0;
-    const comps = labelComponents2d(sliceMask, nx, ny, labels, stack);
-    const taken = new Uint8Array(comps.count + 1);
+    let taken: Uint8Array;
     if (!previous) {
+      for (let p = 0; p < sliceSize; p++) sliceMask[p] = slice[p] === 1 ? 1 : 0;
+      const comps = labelComponents2d(sliceMask, nx, ny, labels, stack);
+      taken = new Uint8Array(comps.count + 1);
       if (comps.count === 0) continue;
       if (searched++ >= searchLimit) break;
       let best = 0;
@@ -220,16 +240,23 @@ function removeAirways(
       if (best === 0) continue;
       taken[best] = 1;
     } else {
+      // Following the airway: only the air components that overlap its previous cross-section are
+      // labelled (not every air region of the slice; the lungs are labelled once, where the
+      // airway joins them and the search ends).
+      labels.fill(0);
+      const sizes: number[] = [0];
       for (let p = 0; p < sliceSize; p++) {
-        const c = labels[p];
-        if (c !== 0 && previous[p] === 1 && comps.sizes[c] * pixelMm2 <= maxAreaMm2) taken[c] = 1;
+        if (previous[p] !== 1 || slice[p] !== 1 || labels[p] !== 0) continue;
+        sizes.push(fillAirComponent(slice, nx, ny, p, sizes.length, labels, stack));
       }
+      taken = new Uint8Array(sizes.length);
+      for (let c = 1; c < sizes.length; c++) if (sizes[c] * pixelMm2 <= maxAreaMm2) taken[c] = 1;
     }
     let any = false;
     const next = previous ?? new Uint8Array(sliceSize);
     next.fill(0);
     for (let p = 0; p < sliceSize; p++) {
-      if (taken[labels[p]] === 1 && labels[p] !== 0) {
+      if (labels[p] !== 0 && taken[labels[p]] === 1) {
         slice[p] = OUTSIDE;
         next[p] = 1;
         removed++;
@@ -240,6 +267,65 @@ function removeAirways(
     previous = next;
   }
   return removed;
+}
+
+/** An inclusive voxel box [x0..x1] x [y0..y1] x [z0..z1]. */
+interface Region {
+  x0: number;
+  x1: number;
+  y0: number;
+  y1: number;
+  z0: number;
+  z1: number;
+}
+
+function regionOf(boxes: Int32Array, id: number): Region {
+  const b = 6 * id;
+  return { x0: boxes[b], x1: boxes[b + 1], y0: boxes[b + 2], y1: boxes[b + 3], z0: boxes[b + 4], z1: boxes[b + 5] };
+}
+
+function unionRegion(into: Region, other: Region): void {
+  into.x0 = Math.min(into.x0, other.x0);
+  into.x1 = Math.max(into.x1, other.x1);
+  into.y0 = Math.min(into.y0, other.y0);
+  into.y1 = Math.max(into.y1, other.y1);
+  into.z0 = Math.min(into.z0, other.z0);
+  into.z1 = Math.max(into.z1, other.z1);
+}
+
+/** Calls fn(rowStartIndex, x0, x1) for every row (y, z) of the region. */
+function forEachRow(r: Region, nx: number, sliceSize: number, fn: (row: number, x0: number, x1: number) => void): void {
+  for (let k = r.z0; k <= r.z1; k++) for (let y = r.y0; y <= r.y1; y++) fn(k * sliceSize + y * nx, r.x0, r.x1);
+}
+
+/** Labels the 4-connected region of air (value 1) around `seed` with `id`; returns its pixel count. */
+function fillAirComponent(slice: Uint8Array, nx: number, ny: number, seed: number, id: number, labels: Int32Array, stack: IndexStack): number {
+  let size = 0;
+  labels[seed] = id;
+  stack.push(seed);
+  while (stack.length > 0) {
+    const p = stack.pop();
+    size++;
+    const j = (p / nx) | 0;
+    const i = p - j * nx;
+    if (i > 0 && slice[p - 1] === 1 && labels[p - 1] === 0) {
+      labels[p - 1] = id;
+      stack.push(p - 1);
+    }
+    if (i < nx - 1 && slice[p + 1] === 1 && labels[p + 1] === 0) {
+      labels[p + 1] = id;
+      stack.push(p + 1);
+    }
+    if (j > 0 && slice[p - nx] === 1 && labels[p - nx] === 0) {
+      labels[p - nx] = id;
+      stack.push(p - nx);
+    }
+    if (j < ny - 1 && slice[p + nx] === 1 && labels[p + nx] === 0) {
+      labels[p + nx] = id;
+      stack.push(p + nx);
+    }
+  }
+  return size;
 }
 
 /**
@@ -254,8 +340,9 @@ function splitAtMidlineValley(
   volume: Volume,
   midX: number,
   rightIsLowI: boolean,
+  region: Region,
 ): void {
-  const [nx, ny, nz] = volume.dims;
+  const [nx, ny] = volume.dims;
   const sliceSize = nx * ny;
   const band = Math.max(2, Math.round(nx * 0.12));
   const lo = Math.max(0, Math.round(midX) - band);
@@ -263,14 +350,17 @@ function splitAtMidlineValley(
   const columnCounts = new Int32Array(nx);
   const lowLabel = rightIsLowI ? LungLabel.RightLung : LungLabel.LeftLung;
   const highLabel = rightIsLowI ? LungLabel.LeftLung : LungLabel.RightLung;
-  for (let k = 0; k < nz; k++) {
+  for (let k = region.z0; k <= region.z1; k++) {
     const base = k * sliceSize;
     columnCounts.fill(0);
     let any = false;
-    for (let p = 0; p < sliceSize; p++) {
-      if (labels[base + p] === id) {
-        columnCounts[p % nx]++;
-        any = true;
+    for (let y = region.y0; y <= region.y1; y++) {
+      const row = base + y * nx;
+      for (let x = region.x0; x <= region.x1; x++) {
+        if (labels[row + x] === id) {
+          columnCounts[x]++;
+          any = true;
+        }
       }
     }
     if (!any) continue;
@@ -284,16 +374,18 @@ function splitAtMidlineValley(
         cut = x;
       }
     }
-    for (let p = 0; p < sliceSize; p++) {
-      if (labels[base + p] !== id) continue;
-      const x = p % nx;
-      if (x === cut && columnCounts[cut] > 0) continue; // the junction line itself belongs to neither
-      lungs[base + p] = x < cut ? lowLabel : highLabel;
+    for (let y = region.y0; y <= region.y1; y++) {
+      const row = base + y * nx;
+      for (let x = region.x0; x <= region.x1; x++) {
+        if (labels[row + x] !== id) continue;
+        if (x === cut && columnCounts[cut] > 0) continue; // the junction line itself belongs to neither
+        lungs[row + x] = x < cut ? lowLabel : highLabel;
+      }
     }
   }
 }
 
-function closeAndFill(lungs: Uint8Array, volume: Volume, radiusMm: number, stack: IndexStack): void {
+function closeAndFill(lungs: Uint8Array, volume: Volume, radiusMm: number, stack: IndexStack, region: Region): void {
   const [nx, ny, nz] = volume.dims;
   const [sx, sy] = volume.spacingMm;
   const sliceSize = nx * ny;
@@ -308,10 +400,11 @@ function closeAndFill(lungs: Uint8Array, volume: Volume, radiusMm: number, stack
       bboxes[b + 2] = ny;
       bboxes[b + 3] = -1;
     }
+    if (k < region.z0 || k > region.z1) continue;
     const base = k * sliceSize;
-    for (let y = 0; y < ny; y++) {
+    for (let y = region.y0; y <= region.y1; y++) {
       const row = base + y * nx;
-      for (let x = 0; x < nx; x++) {
+      for (let x = region.x0; x <= region.x1; x++) {
         const label = lungs[row + x];
         if (label === 0) continue;
         const b = (k * 3 + label) * 4;
@@ -356,13 +449,15 @@ function closeAndFill(lungs: Uint8Array, volume: Volume, radiusMm: number, stack
         const ry = Math.round(radiusMm / sy);
         closeRect2d(area, bw, bh, rx, ry, tmp, tmp2);
       }
-      fillHoles2d(area, bw, bh, stack);
+      // Hole filling: background reached from the box border becomes 2; everything else (lung and
+      // enclosed holes) is written back as this lung.
+      floodFromBorder2d(area, bw, bh, 0, 2, stack);
       for (let by = 0; by < bh; by++) {
         const y = by + by0;
         if (y < 0 || y >= ny) continue;
         for (let bx = 0; bx < bw; bx++) {
           const x = bx + bx0;
-          if (x < 0 || x >= nx || area[bx + bw * by] === 0) continue;
+          if (x < 0 || x >= nx || area[bx + bw * by] === 2) continue;
           const v = base + y * nx + x;
           if (lungs[v] === 0) lungs[v] = label; // never take voxels of the other lung
         }

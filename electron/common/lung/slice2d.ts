@@ -171,7 +171,8 @@ export function closeRect2d(
   // erode the dilation: a pixel stays when its whole window is set
   boxPass(tmp2, tmp, nx, ny, rx, true, 'all');
   boxPass(tmp, tmp2, nx, ny, ry, false, 'all');
-  for (let p = 0; p < nx * ny; p++) if (tmp2[p] !== 0) slice[p] = 1;
+  // Closing is extensive (it contains the input), so the result is tmp2 itself.
+  slice.set(tmp2.subarray(0, nx * ny));
 }
 
 /** One 1-D pass of a box filter: out = any/all of src within ±r along rows (x) or columns (y). */
