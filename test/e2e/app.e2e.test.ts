@@ -159,6 +159,22 @@ describe.skipIf(noChromium)(`app e2e in ${CHROMIUM_PATH}${noChromium ? ' (skippe
     expect(hiddenAgain.lungTintPixels).toBeLessThan(50);
   });
 
+  it('a stroke after segmentation updates the measurements', async () => {
+    const before = await page.textContent('#measurements');
+    await page.click('#tool-brush');
+    const box = (await page.locator('#vp-axial').boundingBox())!;
+    // Inside the left lung (image right) of the axial slice, away from the lesion.
+    const y = box.y + box.height * 0.62;
+    await page.mouse.move(box.x + box.width * 0.62, y);
+    await page.mouse.down();
+    for (let i = 1; i <= 6; i++) await page.mouse.move(box.x + box.width * (0.62 + i * 0.01), y);
+    await page.mouse.up();
+    await page.waitForFunction((b) => document.querySelector('#measurements')?.textContent !== b, before, { timeout: 20_000 });
+    await page.click('#tool-navigate');
+    expect(await page.textContent('#measurements')).not.toBe(before);
+    await page.screenshot({ path: join(shots, '05d-edited-measurements.png') });
+  });
+
   it('exports a DICOM SEG that lands on disk', async () => {
     const outDir = join(work, 'export');
     await page.fill('#export-dir', outDir);
@@ -168,6 +184,8 @@ describe.skipIf(noChromium)(`app e2e in ${CHROMIUM_PATH}${noChromium ? ' (skippe
     expect(seg.subarray(128, 132).toString('latin1')).toBe('DICM');
     // SOP Class UID of Segmentation Storage is in the file meta.
     expect(seg.includes(Buffer.from('1.2.840.10008.5.1.4.1.1.66.4'))).toBe(true);
+    // Edited after the model ran: the segments say so (SegmentAlgorithmType SEMIAUTOMATIC).
+    expect(seg.includes(Buffer.from('SEMIAUTOMATIC'))).toBe(true);
     await page.screenshot({ path: join(shots, '06-exported.png') });
   });
 
