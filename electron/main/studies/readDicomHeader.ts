@@ -7,48 +7,58 @@ import { Tag } from '../../common/dicom/tags.ts';
 /** Most CT headers end well before 64 KiB; larger ones (big private groups) are read whole. */
 export const HEADER_PROBE_BYTES = 64 * 1024;
 
-async function readBytes(path: string, length: number): Promise<Uint8Array> {
-  const fh = await open(path, 'r');
-  try {
-    const buf = new Uint8Array(length);
-    let off = 0;
-    while (off < length) {
-      const { bytesRead } = await fh.read(buf, off, length - off, off);
-      if (bytesRead === 0) break;
-      off += bytesRead;
-    }
-    return off === length ? buf : buf.subarray(0, off);
-  } finally {
-    await fh.close();
-  }
-}
 
 function looksLikeDicomStart(b: Uint8Array): boolean {
   if (b.length >= 132 && b[128] === 0x44 && b[129] === 0x49 && b[130] === 0x43 && b[131] === 0x4d) return true;
   return guessRawTransferSyntax(b) !== undefined;
 }
 
+/** A parsed header with the file's size and modification time (taken from the same open handle). */
+export interface DicomHeaderRead {
+  parsed: ParsedDicom;
+  size: number;
+  mtimeMs: number;
+}
+
 /**
  * Reads a file's DICOM header without its pixels: the first bytes only when they hold the whole
- * header, else the file. Non-DICOM files are recognised from their first 132 bytes.
+ * header, else the file. Non-DICOM files are recognised from their first 132 bytes. One open
+ * handle serves the stat and the probe, which run at once (a folder scan is dominated by these
+ * round trips, not by bytes).
  */
-export async function readDicomHeader(path: string, size: number): Promise<ParsedDicom> {
-  const probeLen = Math.min(size, HEADER_PROBE_BYTES);
-  const probe = await readBytes(path, probeLen);
-  if (!looksLikeDicomStart(probe)) {
-    throw new OpalError('E_NOT_DICOM', size < 132 ? `Not a DICOM file (only ${size} bytes).` : 'Not a DICOM file: no "DICM" marker at byte 128 and no recognisable data set at the start.', path);
-  }
-  if (probeLen < size) {
-    try {
-      const parsed = parseDicomBytes(probe, { headerOnly: true, source: path });
-      // Reached Pixel Data inside the probe: the header is complete. Otherwise read the whole file.
-      if (parsed.dataSet.elements[Tag.PixelData] && parsed.transferSyntaxUid !== TransferSyntax.DeflatedExplicitVRLittleEndian) return parsed;
-    } catch (e) {
-      if (!isOpalError(e)) throw e;
+export async function readDicomHeader(path: string): Promise<DicomHeaderRead> {
+  const fh = await open(path, 'r');
+  try {
+    const probeBuf = new Uint8Array(HEADER_PROBE_BYTES);
+    const [st, first] = await Promise.all([fh.stat(), fh.read(probeBuf, 0, HEADER_PROBE_BYTES, 0)]);
+    const size = st.size;
+    const probeLen = Math.min(size, HEADER_PROBE_BYTES);
+    let got = first.bytesRead;
+    while (got < probeLen) {
+      const { bytesRead } = await fh.read(probeBuf, got, probeLen - got, got);
+      if (bytesRead === 0) break;
+      got += bytesRead;
     }
+    const probe = probeBuf.subarray(0, got);
+    const stamp = { size, mtimeMs: st.mtimeMs };
+    if (size === 0) throw new OpalError('E_NOT_DICOM', 'Not a DICOM file (empty).', path);
+    if (!looksLikeDicomStart(probe)) {
+      throw new OpalError('E_NOT_DICOM', size < 132 ? `Not a DICOM file (only ${size} bytes).` : 'Not a DICOM file: no "DICM" marker at byte 128 and no recognisable data set at the start.', path);
+    }
+    if (probeLen < size) {
+      try {
+        const parsed = parseDicomBytes(probe, { headerOnly: true, source: path });
+        // Reached Pixel Data inside the probe: the header is complete. Otherwise read the whole file.
+        if (parsed.dataSet.elements[Tag.PixelData] && parsed.transferSyntaxUid !== TransferSyntax.DeflatedExplicitVRLittleEndian) return { parsed, ...stamp };
+      } catch (e) {
+        if (!isOpalError(e)) throw e;
+      }
+    }
+    const all = probeLen < size ? await readWholeFile(path) : probe;
+    return { parsed: parseDicomBytes(all, { headerOnly: true, source: path }), ...stamp };
+  } finally {
+    await fh.close();
   }
-  const all = probeLen < size ? await readWholeFile(path) : probe;
-  return parseDicomBytes(all, { headerOnly: true, source: path });
 }
 
 /** The whole file (one read call; `size` is the size the caller expects, for callers that check it). */

@@ -123,15 +123,16 @@ interface FileOutcome {
 }
 
 async function scanFile(path: string, insideFolder: boolean): Promise<FileOutcome> {
-  let st;
   try {
-    st = await stat(path);
-  } catch {
-    return { skipped: { path, code: 'E_NOT_FOUND', message: 'File not found.' }, notes: [] };
-  }
-  try {
-    if (st.size === 0) throw new OpalError('E_NOT_DICOM', 'Not a DICOM file (empty).', path);
-    const parsed = await readDicomHeader(path, st.size);
+    let read;
+    try {
+      read = await readDicomHeader(path);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { skipped: { path, code: 'E_NOT_FOUND', message: 'File not found.' }, notes: [] };
+      throw e;
+    }
+    const { parsed } = read;
+    const st = { size: read.size, mtimeMs: read.mtimeMs };
     if (isDicomdir(parsed.dataSet)) {
       if (insideFolder) {
         return { skipped: { path, code: 'E_NO_PIXEL_DATA', message: 'DICOMDIR (a file-set index, not an image); the images it lists are scanned as files of the folder. Open the DICOMDIR itself to use only its records.' }, notes: parsed.notes };
