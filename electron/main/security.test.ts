@@ -27,6 +27,8 @@ describe('Electron security checklist settings', () => {
     expect(csp.split('; ')[0]).toBe("default-src 'self'");
     expect(csp).toContain("connect-src 'self' opal-volume:");
     expect(csp).toContain("object-src 'none'");
+    // Images may also come from in-page blob:/data: URLs (tool cursors), never from the network.
+    expect(csp).toContain("img-src 'self' blob: data:");
     expect(csp).not.toMatch(/unsafe-eval|unsafe-inline|https?:|\*/);
   });
 

@@ -12,6 +12,9 @@ export function contentSecurityPolicy(): string {
     "default-src 'self'",
     // opal-volume: serves voxel buffers to fetch(); nothing else may be fetched.
     "connect-src 'self' opal-volume:",
+    // cornerstone3D draws its tool cursors (crosshairs, brush) as SVG turned into blob:/data: image
+    // URLs made in the page; images only, so no script and no network request comes in this way.
+    "img-src 'self' blob: data:",
     "object-src 'none'",
     "base-uri 'none'",
     "form-action 'none'",

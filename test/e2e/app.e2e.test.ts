@@ -22,6 +22,7 @@ describe.skipIf(noChromium)(`app e2e in ${CHROMIUM_PATH}${noChromium ? ' (skippe
   let page: Page;
   let studyDir: string;
   const pageErrors: string[] = [];
+  const cspViolations: string[] = [];
 
   async function labelmap(kind: 'infection' | 'lungs'): Promise<Uint8Array | null> {
     const handle = await page.evaluate(() => document.body.dataset.volumeHandle ?? '');
@@ -41,6 +42,9 @@ describe.skipIf(noChromium)(`app e2e in ${CHROMIUM_PATH}${noChromium ? ' (skippe
     chrome = await launchChromium();
     page = await chrome.browser.newPage({ viewport: { width: 1400, height: 860 } });
     page.on('pageerror', (e) => pageErrors.push(e.message));
+    page.on('console', (m) => {
+      if (m.type() === 'error' && /Content Security Policy/.test(m.text())) cspViolations.push(m.text());
+    });
     await page.goto(host.url);
     await page.waitForSelector('body[data-ready=true]');
   });
@@ -191,5 +195,7 @@ describe.skipIf(noChromium)(`app e2e in ${CHROMIUM_PATH}${noChromium ? ' (skippe
 
   it('raised no uncaught errors in the page', () => {
     expect(pageErrors).toEqual([]);
+    // The app works inside its own CSP: nothing it does is blocked by it.
+    expect(cspViolations).toEqual([]);
   });
 });
