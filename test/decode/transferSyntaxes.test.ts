@@ -5,6 +5,7 @@ import { extractFrames } from '../../electron/common/dicom/pixels/extractFrames.
 import type { DecodedFrame, StoredPixels } from '../../electron/common/dicom/pixels/frames.ts';
 import { decodeFrame } from '../../electron/main/decode/decodeFrame.ts';
 import { countDifferences, readDataSet } from './readDataSet.ts';
+import { LOSSLESS_CT_IMAGE_COPIES } from '../fixtures/transferSyntaxFiles.ts';
 
 const dir = sharedData('dicom', 'transfer-syntaxes');
 const suite = dir ? describe : describe.skip;
@@ -40,17 +41,7 @@ suite(title, () => {
     expect([r.frames[0].rows, r.frames[0].columns, r.frames[0].lossy]).toEqual([512, 512, false]);
   });
 
-  const lossless = [
-    'CTImage.dcm_LittleEndianImplicitTransferSyntax_1.2.840.10008.1.2.dcm',
-    'CTImage.dcm_LittleEndianExplicitTransferSyntax_1.2.840.10008.1.2.1.dcm',
-    'CTImage.dcm_BigEndianExplicitTransferSyntax_1.2.840.10008.1.2.2.dcm',
-    'CTImage.dcm_DeflatedExplicitVRLittleEndianTransferSyntax_1.2.840.10008.1.2.1.99.dcm',
-    'CTImage.dcm_RLELosslessTransferSyntax_1.2.840.10008.1.2.5.dcm',
-    'CTImage.dcm_JPEGProcess14TransferSyntax_1.2.840.10008.1.2.4.57.dcm',
-    'CTImage.dcm_JPEGProcess14SV1TransferSyntax_1.2.840.10008.1.2.4.70.dcm',
-    'CTImage.dcm_JPEGLSLosslessTransferSyntax_1.2.840.10008.1.2.4.80.dcm',
-    'CTImage.dcm_JPEG2000LosslessOnlyTransferSyntax_1.2.840.10008.1.2.4.90.dcm',
-  ];
+  const lossless = LOSSLESS_CT_IMAGE_COPIES;
   for (const name of lossless) {
     it(`decodes ${name.replace('CTImage.dcm_', '')} to exactly the stored pixels of CTImage.dcm`, async () => {
       const r = await ref();

@@ -8,6 +8,7 @@ import { readNiftiFile } from '../../electron/main/nifti/index.ts';
 import { convertToNifti } from '../../electron/cli/commands/convert.ts';
 import { repoRoot, sharedData, skipNote } from '../fixtures/sharedData.ts';
 import { ctSlice } from './syntheticDicom.ts';
+import { LOSSLESS_CT_IMAGE_COPIES } from '../fixtures/transferSyntaxFiles.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'opal-convert-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -36,17 +37,7 @@ describe('opal convert', () => {
 
 const ts = sharedData('dicom', 'transfer-syntaxes');
 describe.skipIf(!ts)(ts ? 'every transfer syntax converts' : skipNote('transfer-syntax conversion'), () => {
-  const lossless = [
-    'CTImage.dcm_LittleEndianImplicitTransferSyntax_1.2.840.10008.1.2.dcm',
-    'CTImage.dcm_LittleEndianExplicitTransferSyntax_1.2.840.10008.1.2.1.dcm',
-    'CTImage.dcm_BigEndianExplicitTransferSyntax_1.2.840.10008.1.2.2.dcm',
-    'CTImage.dcm_DeflatedExplicitVRLittleEndianTransferSyntax_1.2.840.10008.1.2.1.99.dcm',
-    'CTImage.dcm_RLELosslessTransferSyntax_1.2.840.10008.1.2.5.dcm',
-    'CTImage.dcm_JPEGProcess14TransferSyntax_1.2.840.10008.1.2.4.57.dcm',
-    'CTImage.dcm_JPEGProcess14SV1TransferSyntax_1.2.840.10008.1.2.4.70.dcm',
-    'CTImage.dcm_JPEGLSLosslessTransferSyntax_1.2.840.10008.1.2.4.80.dcm',
-    'CTImage.dcm_JPEG2000LosslessOnlyTransferSyntax_1.2.840.10008.1.2.4.90.dcm',
-  ];
+  const lossless = LOSSLESS_CT_IMAGE_COPIES;
   // Max and mean |ΔHU| against the uncompressed image, per lossy codec (the decode tests justify them:
   // NEAR=1 for JPEG-LS near-lossless, one 12-bit step is 2 HU, one 8-bit step is 32 HU).
   const lossy: [string, number, number][] = [

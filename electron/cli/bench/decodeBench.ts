@@ -2,9 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { inflateRawSync } from 'node:zlib';
-import dicomParser from 'dicom-parser';
 import type { BenchContext, BenchResult, BenchRow, BenchSection } from './BenchSection.ts';
+import { parseDicomBytes } from '../../common/dicom/parseDicomBytes.ts';
 import { extractFrames } from '../../common/dicom/pixels/extractFrames.ts';
 import { TransferSyntax, type EncodedFrame } from '../../common/dicom/pixels/frames.ts';
 import { isNativeTransferSyntax } from '../../common/dicom/pixels/decodeNativeFrame.ts';
@@ -37,17 +36,10 @@ function sharedTransferSyntaxDir(): string | undefined {
   return existsSync(dir) ? dir : undefined;
 }
 
+/** The first encoded frame of a file, parsed exactly as the loader parses it. */
 function readFirstFrame(path: string): EncodedFrame {
-  const bytes = new Uint8Array(readFileSync(path));
-  const inflater = (arr: Uint8Array, position: number): Uint8Array => {
-    const inflated = inflateRawSync(arr.subarray(position));
-    const out = new Uint8Array(position + inflated.length);
-    out.set(arr.subarray(0, position));
-    out.set(inflated, position);
-    return out;
-  };
-  const dataSet = dicomParser.parseDicom(bytes, { inflater } as unknown as dicomParser.ParseDicomOptions);
-  return extractFrames(dataSet, (dataSet.string('x00020010') ?? '').trim())[0];
+  const parsed = parseDicomBytes(new Uint8Array(readFileSync(path)), { source: path });
+  return extractFrames(parsed.dataSet, parsed.transferSyntaxUid)[0];
 }
 
 /** A 512x512 CT-like slice (air, body disc with texture, a denser spine) for runs without ../shared. */
