@@ -2,12 +2,14 @@ import type { DataSet } from 'dicom-parser';
 import { OpalError } from '../errors/index.ts';
 import type { Vec3 } from '../volume/index.ts';
 import { Tag } from './tags.ts';
+import type { PixelDescription } from './pixels/frames.ts';
 
 /**
  * What series assembly needs to know about one image frame (a single-frame file has one; an
  * enhanced multi-frame file has one per frame, from its functional groups, PS3.3 C.7.6.16).
  */
-export interface FrameHeader {
+/** One frame's identity, geometry and rescale, plus its pixel description (rows, columns, bits, ...). */
+export interface FrameHeader extends PixelDescription {
   /** Where the frame came from (a file path for the main process; opaque here). */
   source: string;
   /** 0-based frame number inside its object. */
@@ -28,8 +30,6 @@ export interface FrameHeader {
   seriesNumber?: number;
   instanceNumber?: number;
   convolutionKernel?: string;
-  rows: number;
-  columns: number;
   /** PixelSpacing (0028,0030): [row spacing (between rows, along columns), column spacing] in mm. */
   pixelSpacingMm?: [number, number];
   /** ImageOrientationPatient (0020,0037): row direction cosines then column direction cosines. */
@@ -41,13 +41,6 @@ export interface FrameHeader {
   gantryTiltDeg?: number;
   rescaleSlope: number;
   rescaleIntercept: number;
-  bitsAllocated: number;
-  bitsStored: number;
-  highBit: number;
-  pixelRepresentation: 0 | 1;
-  samplesPerPixel: number;
-  photometricInterpretation: string;
-  planarConfiguration?: number;
 }
 
 function str(ds: DataSet | undefined, tag: string): string | undefined {
