@@ -1,8 +1,10 @@
-import { Enums as CoreEnums } from '@cornerstonejs/core';
+import './zodJitless.ts'; // must stay the first import (see the module)
+import { Enums as CoreEnums, getRenderingCapabilities } from '@cornerstonejs/core';
 import { createBridge, BridgeError } from './bridge.ts';
 import { Store, nextBrushRadius, type ToolMode } from './state/store.ts';
 import { adviceFor } from './state/errorMessages.ts';
 import { OrthoViewer, PLANES, type Plane } from './viewport/orthoViewer.ts';
+import { InteractiveResolution, movingScaleForPixelBudget } from './viewport/interactiveResolution.ts';
 import { WINDOW_PRESETS, presetForKey, windowOfVoiRange } from './viewport/windowPresets.ts';
 import { BrushTool } from './tools/BrushTool.ts';
 import { worldToIjk, nearestVoxelIndex } from './tools/voxelPicking.ts';
@@ -20,6 +22,16 @@ const store = new Store();
 const elements = { axial: byId<HTMLDivElement>('vp-axial'), sagittal: byId<HTMLDivElement>('vp-sagittal'), coronal: byId<HTMLDivElement>('vp-coronal') };
 const viewer = new OrthoViewer(elements);
 viewer.setCrosshairsActive(true);
+
+// Fast scroll (interactiveResolution.ts): half resolution while moving, full when still. On by
+// default only with a software rasteriser, where a full-resolution slice step takes ~100 ms.
+const rendering = getRenderingCapabilities();
+const interactiveResolution = new InteractiveResolution({
+  movingScale: () => movingScaleForPixelBudget(Math.max(...PLANES.map((p) => elements[p].clientWidth * elements[p].clientHeight * window.devicePixelRatio ** 2))),
+  settleMs: 250,
+  apply: (scale) => viewer.setRenderScale(scale),
+});
+interactiveResolution.setEnabled(rendering.softwareRasterizer === true);
 
 interface Loaded {
   info: VolumeInfo;
@@ -186,6 +198,42 @@ byId('viewports').addEventListener(
   },
   { capture: true, passive: false },
 );
+
+// Motion that re-renders a viewport lowers the resolution while fast scroll is on: the wheel
+// (slice scroll), and drags other than painting (crosshairs, window/level, pan, zoom).
+let dragHeld = false;
+byId('viewports').addEventListener(
+  'wheel',
+  (e) => {
+    if (!(e.shiftKey && store.state.tool.mode !== 'navigate')) interactiveResolution.motion(); // Shift+wheel sizes the brush
+  },
+  { capture: true, passive: true },
+);
+byId('viewports').addEventListener(
+  'pointerdown',
+  (e) => {
+    const painting = e.button === 0 && store.state.tool.mode !== 'navigate';
+    if (painting || dragHeld) return;
+    dragHeld = true;
+    interactiveResolution.hold();
+  },
+  { capture: true },
+);
+byId('viewports').addEventListener('pointermove', (e) => {
+  if (dragHeld && e.buttons !== 0) interactiveResolution.motion();
+});
+for (const type of ['pointerup', 'pointercancel'] as const) {
+  window.addEventListener(type, () => {
+    if (!dragHeld) return;
+    dragHeld = false;
+    interactiveResolution.release();
+  });
+}
+const fastScroll = byId<HTMLInputElement>('fast-scroll');
+fastScroll.checked = interactiveResolution.enabled;
+fastScroll.addEventListener('change', () => interactiveResolution.setEnabled(fastScroll.checked));
+byId('fast-scroll-label').title += ` This computer renders with: ${rendering.renderer ?? 'unknown'}${rendering.softwareRasterizer ? ' (software)' : ''}.`;
+document.body.dataset.softwareRendering = String(rendering.softwareRasterizer === true);
 
 // ---- viewport read-outs ----
 

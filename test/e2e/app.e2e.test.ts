@@ -43,7 +43,14 @@ describe.skipIf(noChromium)(`app e2e in ${CHROMIUM_PATH}${noChromium ? ' (skippe
     page = await chrome.browser.newPage({ viewport: { width: 1400, height: 860 } });
     page.on('pageerror', (e) => pageErrors.push(e.message));
     page.on('console', (m) => {
-      if (m.type() === 'error' && /Content Security Policy/.test(m.text())) cspViolations.push(m.text());
+      if (m.type() === 'error' && /Content Security Policy|'script-src'|'style-src'/.test(m.text())) cspViolations.push(m.text());
+    });
+    // The console text of a violation varies by kind; the DOM event names every one.
+    await page.addInitScript(() => {
+      document.addEventListener('securitypolicyviolation', (e) => {
+        const w = window as unknown as { __cspViolations?: string[] };
+        (w.__cspViolations ??= []).push(`${e.violatedDirective} blocked ${e.blockedURI || '(inline)'} at ${e.sourceFile}:${e.lineNumber}`);
+      });
     });
     await page.goto(host.url);
     await page.waitForSelector('body[data-ready=true]');
@@ -86,6 +93,56 @@ describe.skipIf(noChromium)(`app e2e in ${CHROMIUM_PATH}${noChromium ? ' (skippe
     expect(after).not.toBe(before);
     expect(await page.textContent('#hu-axial')).toMatch(/-?\d+ HU/);
     await page.screenshot({ path: join(shots, '02-scrolled.png') });
+  });
+
+  it('fast scroll: half resolution while scrolling, same voxel under the cursor, full resolution once still', async () => {
+    // Headless Chromium renders WebGL with SwiftShader, so fast scroll is on by default here.
+    expect(await page.evaluate(() => document.body.dataset.softwareRendering)).toBe('true');
+    expect(await page.isChecked('#fast-scroll')).toBe(true);
+    const canvasWidth = () => page.evaluate(() => {
+      const c = document.querySelector<HTMLCanvasElement>('#vp-axial canvas')!;
+      return { width: c.width, css: c.clientWidth };
+    });
+    const ijAt = async (x: number, y: number) => {
+      await page.mouse.move(x + 3, y);
+      await page.mouse.move(x, y);
+      const m = /\((\d+), (\d+), (\d+)\)/.exec((await page.textContent('#hu-axial')) ?? '');
+      expect(m, 'HU read-out under the cursor').not.toBeNull();
+      return [Number(m![1]), Number(m![2])];
+    };
+    const stillAtFullResolution = () => page.waitForFunction(() => {
+      const c = document.querySelector<HTMLCanvasElement>('#vp-axial canvas')!;
+      return c.width === c.clientWidth;
+    }, null, { timeout: 5_000 });
+    const box = (await page.locator('#vp-axial').boundingBox())!;
+    const [x, y] = [box.x + box.width * 0.37, box.y + box.height * 0.61];
+    await stillAtFullResolution(); // the previous step's scroll settles first
+    const full = await canvasWidth();
+    expect(full.width).toBe(full.css);
+    const ijFull = await ijAt(x, y);
+
+    const before = await page.textContent('#slice-axial');
+    await page.mouse.wheel(0, 100);
+    await page.waitForFunction((b) => document.querySelector('#slice-axial')?.textContent !== b, before, { timeout: 10_000 });
+    const moving = await canvasWidth();
+    expect(moving.width).toBeLessThanOrEqual(Math.ceil(full.css * 0.5) + 1);
+    // The canvas has fewer pixels but picks the same voxel column under the same point.
+    expect(await ijAt(x, y)).toEqual(ijFull);
+    await page.screenshot({ path: join(shots, '02b-fast-scroll-moving.png') });
+
+    await stillAtFullResolution();
+    const px = await elementPixels(page.locator('#vp-axial'));
+    expect(px.distinctLevels).toBeGreaterThan(20);
+    expect(await ijAt(x, y)).toEqual(ijFull);
+
+    // Off: scrolling keeps full resolution.
+    await page.uncheck('#fast-scroll');
+    await page.mouse.move(x, y); // unchecking moved the pointer to the toolbar
+    const before2 = await page.textContent('#slice-axial');
+    await page.mouse.wheel(0, -100);
+    await page.waitForFunction((b) => document.querySelector('#slice-axial')?.textContent !== b, before2, { timeout: 10_000 });
+    expect((await canvasWidth()).width).toBe(full.css);
+    await page.check('#fast-scroll');
   });
 
   it('paints a brush stroke and undo restores the labelmap exactly', async () => {
@@ -193,9 +250,10 @@ describe.skipIf(noChromium)(`app e2e in ${CHROMIUM_PATH}${noChromium ? ' (skippe
     await page.screenshot({ path: join(shots, '06-exported.png') });
   });
 
-  it('raised no uncaught errors in the page', () => {
+  it('raised no uncaught errors in the page', async () => {
     expect(pageErrors).toEqual([]);
     // The app works inside its own CSP: nothing it does is blocked by it.
     expect(cspViolations).toEqual([]);
+    expect(await page.evaluate(() => (window as unknown as { __cspViolations?: string[] }).__cspViolations ?? [])).toEqual([]);
   });
 });

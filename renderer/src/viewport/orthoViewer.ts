@@ -12,6 +12,8 @@ import {
 import { initCornerstone } from './initCornerstone.ts';
 import { registerCtVolume, registerLabelmapVolume, type VolumeGeometry } from './registerCtVolume.ts';
 import { voiRangeOf, DEFAULT_PRESET } from './windowPresets.ts';
+import { installRenderScale, setRenderScale, renderScale } from './renderScale.ts';
+import { memoiseColormap } from './colormapMemo.ts';
 
 export type Plane = 'axial' | 'sagittal' | 'coronal';
 export const PLANES: readonly Plane[] = ['axial', 'sagittal', 'coronal'];
@@ -44,6 +46,7 @@ export class OrthoViewer {
   private readonly overlays = new Map<string, string>();
 
   constructor(elements: Record<Plane, HTMLDivElement>, id = 'opal') {
+    installRenderScale();
     initCornerstone();
     this.engine = new RenderingEngine(`${id}-engine`);
     this.toolGroupId = `${id}-tools`;
@@ -55,6 +58,7 @@ export class OrthoViewer {
       defaultOptions: { orientation: ORIENTATION[plane], background: [0, 0, 0] as Types.Point3 },
     }));
     this.engine.setViewports(inputs);
+    for (const plane of PLANES) memoiseColormap(this.viewport(plane) as unknown as Parameters<typeof memoiseColormap>[0]);
     const group = ToolGroupManager.createToolGroup(this.toolGroupId);
     if (!group) throw new Error('could not create the tool group');
     for (const plane of PLANES) group.addViewport(this.viewportIds[plane], this.engine.id);
@@ -97,6 +101,16 @@ export class OrthoViewer {
       this.viewport(plane).setProperties({ voiRange: voiRangeOf(windowWidthHu, windowLevelHu) }, this.ctVolumeId);
     }
     this.engine.render();
+  }
+
+  /**
+   * Renders every viewport at `scale` × the display resolution (1 = full). The camera is kept, so
+   * the same part of the volume stays in view; coordinates stay consistent (see renderScale.ts).
+   */
+  setRenderScale(scale: number): void {
+    if (scale === renderScale()) return;
+    setRenderScale(scale);
+    this.engine.resize(true, true);
   }
 
   /** Enables crosshairs on the left button (the default navigation mode). */
