@@ -1,7 +1,7 @@
 import './zodJitless.ts'; // must stay the first import (see the module)
 import { Enums as CoreEnums, getRenderingCapabilities } from '@cornerstonejs/core';
 import { createBridge, BridgeError } from './bridge.ts';
-import { Store, nextBrushRadius, type ToolMode } from './state/store.ts';
+import { Store, nextBrushRadius, normaliseHuRange, type ToolMode } from './state/store.ts';
 import { adviceFor } from './state/errorMessages.ts';
 import { OrthoViewer, PLANES, type Plane } from './viewport/orthoViewer.ts';
 import { InteractiveResolution, movingScaleForPixelBudget } from './viewport/interactiveResolution.ts';
@@ -158,6 +158,7 @@ const brush = new BrushTool(
     return {
       geometry: l.geometry,
       labels: l.infection,
+      hu: l.voxels,
       viewportOf: (el: HTMLElement) => {
         const plane = el.dataset.plane as Plane | undefined;
         return plane ? { viewport: viewer.viewport(plane), plane } : undefined;
@@ -170,7 +171,12 @@ const brush = new BrushTool(
         }).catch(() => undefined),
     };
   },
-  () => (store.state.tool.mode === 'navigate' ? undefined : { mode: store.state.tool.mode === 'eraser' ? 'eraser' : 'brush', radiusMm: store.state.tool.brushRadiusMm, label: store.state.tool.brushLabel }),
+  () => {
+    const t = store.state.tool;
+    if (t.mode === 'navigate') return undefined;
+    const [minHu, maxHu] = t.huLimit.ranges[t.brushLabel];
+    return { mode: t.mode === 'eraser' ? 'eraser' : 'brush', radiusMm: t.brushRadiusMm, label: t.brushLabel, huWindow: t.huLimit.enabled ? { minHu, maxHu } : undefined };
+  },
 );
 for (const plane of PLANES) brush.attach(elements[plane]);
 
@@ -180,6 +186,26 @@ async function undoRedo(which: 'undo' | 'redo'): Promise<void> {
   if (!r) return;
   applyLocal(r.applied);
   store.update({ measurements: r.measurements, canUndo: r.canUndo, canRedo: r.canRedo, labelmapRevision: r.revision, status: which === 'undo' ? 'Stroke undone.' : 'Stroke redone.' });
+}
+
+async function removeSmallIslands(): Promise<void> {
+  if (!loaded) return;
+  const minVolumeMl = Number(byId<HTMLInputElement>('island-ml').value);
+  if (!(minVolumeMl > 0)) {
+    store.update({ status: 'Enter the smallest island to keep, in mL (a positive number).' });
+    return;
+  }
+  const r = await bridge.call('removeSmallIslands', { volumeHandle: loaded.info.handle, minVolumeMl });
+  applyLocal(r.applied);
+  store.update({
+    measurements: r.measurements,
+    canUndo: r.canUndo,
+    canRedo: r.canRedo,
+    labelmapRevision: r.revision,
+    status: r.removedIslands
+      ? `Removed ${r.removedIslands} island${r.removedIslands === 1 ? '' : 's'} under ${minVolumeMl} mL (${r.applied.indices.length} voxels); ${r.keptIslands} kept.`
+      : `No island under ${minVolumeMl} mL (${r.keptIslands} kept).`,
+  });
 }
 
 function setTool(mode: ToolMode): void {
@@ -305,6 +331,10 @@ byId('cancel').addEventListener('click', () => {
   if (loaded) void guarded(async () => void (await bridge.call('cancelSegmentation', { volumeHandle: loaded!.info.handle })));
 });
 byId('undo').addEventListener('click', () => void guarded(() => undoRedo('undo')));
+byId('islands-form').addEventListener('submit', (e) => {
+  e.preventDefault();
+  void guarded(removeSmallIslands);
+});
 byId('redo').addEventListener('click', () => void guarded(() => undoRedo('redo')));
 byId('export-form').addEventListener('submit', (e) => {
   e.preventDefault();
@@ -315,6 +345,17 @@ byId<HTMLSelectElement>('brush-label').addEventListener('change', (e) => {
   const label = Number((e.target as HTMLSelectElement).value) === 2 ? 2 : 1;
   store.update((s) => ({ tool: { ...s.tool, brushLabel: label } }));
 });
+const huInputs = { enabled: byId<HTMLInputElement>('hu-limit'), min: byId<HTMLInputElement>('hu-min'), max: byId<HTMLInputElement>('hu-max') };
+huInputs.enabled.addEventListener('change', () => store.update((s) => ({ tool: { ...s.tool, huLimit: { ...s.tool.huLimit, enabled: huInputs.enabled.checked } } })));
+for (const input of [huInputs.min, huInputs.max]) {
+  input.addEventListener('change', () =>
+    store.update((s) => {
+      const label = s.tool.brushLabel;
+      const range = normaliseHuRange(Number(huInputs.min.value), Number(huInputs.max.value), s.tool.huLimit.ranges[label]);
+      return { tool: { ...s.tool, huLimit: { ...s.tool.huLimit, ranges: { ...s.tool.huLimit.ranges, [label]: range } } } };
+    }),
+  );
+}
 const presets = byId('presets');
 for (const p of WINDOW_PRESETS) {
   const b = h('button', { title: `${p.name} W${p.windowWidthHu}/L${p.windowLevelHu} (${p.key})`, 'data-preset': p.key }, `${p.key} ${p.name.split(' ')[0]}`);
@@ -322,13 +363,15 @@ for (const p of WINDOW_PRESETS) {
   presets.append(b);
 }
 window.addEventListener('keydown', (e) => {
-  if (e.target instanceof HTMLInputElement || e.target instanceof HTMLSelectElement) return;
+  // Typing into a field keeps its keys; a checkbox or slider that merely has focus does not take them.
+  if (e.target instanceof HTMLSelectElement || (e.target instanceof HTMLInputElement && !['checkbox', 'range', 'radio', 'button', 'submit'].includes(e.target.type))) return;
   const key = e.key.toLowerCase();
   if ((e.ctrlKey || e.metaKey) && key === 'z' && !e.shiftKey) return void guarded(() => undoRedo('undo'));
   if ((e.ctrlKey || e.metaKey) && (key === 'y' || (key === 'z' && e.shiftKey))) return void guarded(() => undoRedo('redo'));
   if (e.ctrlKey || e.metaKey || e.altKey) return;
   const preset = presetForKey(e.key);
   if (preset) store.update({ window: { windowWidthHu: preset.windowWidthHu, windowLevelHu: preset.windowLevelHu } });
+  if (key === 't') store.update((s) => ({ tool: { ...s.tool, huLimit: { ...s.tool.huLimit, enabled: !s.tool.huLimit.enabled } } }));
   if (key === 'b') setTool('brush');
   if (key === 'e') setTool('eraser');
   if (key === 'n' || key === 'escape') setTool('navigate');
@@ -350,9 +393,16 @@ store.subscribe((s, prev) => {
   progress.value = seg.total ? (seg.done / seg.total) * (seg.phase === 'preview' ? 0.25 : 1) : 0;
   byId('provider').textContent = seg.executionProvider ? `on ${seg.executionProvider}` : '';
   byId<HTMLButtonElement>('undo').disabled = !s.canUndo;
+  byId<HTMLButtonElement>('remove-islands').disabled = !s.volume || seg.running;
   byId<HTMLButtonElement>('redo').disabled = !s.canRedo;
   byId<HTMLButtonElement>('export').disabled = !s.measurements;
   byId('brush-size').textContent = `${s.tool.brushRadiusMm} mm`;
+  if (s.tool.huLimit !== prev.tool.huLimit || s.tool.brushLabel !== prev.tool.brushLabel || !huInputs.min.value) {
+    const [lo, hi] = s.tool.huLimit.ranges[s.tool.brushLabel];
+    huInputs.enabled.checked = s.tool.huLimit.enabled;
+    huInputs.min.value = String(lo);
+    huInputs.max.value = String(hi);
+  }
   for (const mode of ['navigate', 'brush', 'eraser']) byId(`tool-${mode}`).classList.toggle('active', s.tool.mode === mode);
   if (s.measurements !== prev.measurements) renderMeasurements(byId('measurements'), s.measurements);
   if (s.scan !== prev.scan) renderSeriesList(byId('series-list'), byId('skipped-list'), byId('skipped-count'), s.scan, (uid) => void guarded(() => loadSeries(uid)));

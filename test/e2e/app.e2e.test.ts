@@ -7,6 +7,7 @@ import { startTestHost, type TestHost } from '../host/startTestHost.ts';
 import { testOutputDir } from '../fixtures/sharedData.ts';
 import { buildRendererIfStale, chromiumAvailable, elementPixels, launchChromium, CHROMIUM_PATH } from './chromium.ts';
 import { writeE2eStudy } from './e2eStudy.ts';
+import { connectedComponents3d } from '../../electron/common/lung/connectedComponents3d.ts';
 
 /**
  * The desktop app's renderer in real Chromium (headless, software WebGL) against the test host,
@@ -177,6 +178,51 @@ describe.skipIf(noChromium)(`app e2e in ${CHROMIUM_PATH}${noChromium ? ' (skippe
     expect(Math.abs(after.colouredPixels - baseline.colouredPixels)).toBeLessThan(50);
   });
 
+  it('HU-threshold brush: a stroke across lung and lesion paints only the lesion voxels in the range', async () => {
+    const n = 256 * 256 * 48;
+    const handle = await page.evaluate(() => document.body.dataset.volumeHandle ?? '');
+    const ct = new Int16Array(await (await fetch(`${host.url}binary/ct/${handle}`)).arrayBuffer());
+    expect(ct.length).toBe(n);
+    const original = (await labelmap('infection')) ?? new Uint8Array(n);
+    const box = (await page.locator('#vp-axial').boundingBox())!;
+    // The study's right lung (-860 HU) holds a -450 HU lesion near (0.33, 0.48) of the viewport.
+    const stroke = async () => {
+      const y = box.y + box.height * 0.48;
+      await page.evaluate(() => (document.querySelector('#status')!.textContent = ''));
+      await page.mouse.move(box.x + box.width * 0.22, y);
+      await page.mouse.down();
+      for (let i = 1; i <= 12; i++) await page.mouse.move(box.x + box.width * (0.22 + i * 0.02), y);
+      await page.mouse.up();
+      await page.waitForFunction(() => /Stroke of \d+ voxels saved/.test(document.querySelector('#status')?.textContent ?? ''), null, { timeout: 20_000 });
+      return (await labelmap('infection'))!;
+    };
+    const changedVoxels = (a: Uint8Array, b: Uint8Array) => [...a.keys()].filter((i) => a[i] !== b[i]);
+
+    await page.click('#tool-brush');
+    await page.check('#hu-limit');
+    expect(await page.inputValue('#hu-min')).toBe('-750');
+    expect(await page.inputValue('#hu-max')).toBe('-300');
+    const limited = changedVoxels(await stroke(), original);
+    expect(limited.length).toBeGreaterThan(20);
+    for (const i of limited) {
+      expect(ct[i], `voxel ${i}`).toBeGreaterThanOrEqual(-750);
+      expect(ct[i], `voxel ${i}`).toBeLessThanOrEqual(-300);
+    }
+    await page.screenshot({ path: join(shots, '04b-hu-threshold-stroke.png') });
+    await page.keyboard.press('Control+z');
+    await page.waitForFunction(() => document.querySelector('#status')?.textContent === 'Stroke undone.', null, { timeout: 20_000 });
+
+    // The same stroke without the limit also paints the lung around the lesion.
+    await page.uncheck('#hu-limit');
+    const unlimited = changedVoxels(await stroke(), original);
+    expect(unlimited.length).toBeGreaterThan(limited.length + 20);
+    expect(unlimited.some((i) => ct[i] === -860)).toBe(true);
+    await page.keyboard.press('Control+z');
+    await page.waitForFunction(() => document.querySelector('#status')?.textContent === 'Stroke undone.', null, { timeout: 20_000 });
+    expect(Buffer.compare(Buffer.from((await labelmap('infection')) ?? new Uint8Array(n)), Buffer.from(original))).toBe(0);
+    await page.click('#tool-navigate');
+  });
+
   it('runs the model: lung and infection overlays appear and the measurements are shown', async () => {
     const before = await elementPixels(page.locator('#vp-axial'));
     await page.click('#segment');
@@ -234,6 +280,40 @@ describe.skipIf(noChromium)(`app e2e in ${CHROMIUM_PATH}${noChromium ? ' (skippe
     await page.click('#tool-navigate');
     expect(await page.textContent('#measurements')).not.toBe(before);
     await page.screenshot({ path: join(shots, '05d-edited-measurements.png') });
+  });
+
+  it('removes islands below the chosen volume in one undoable step', async () => {
+    const n = 256 * 256 * 48;
+    const dims: [number, number, number] = [256, 256, 48];
+    const original = (await labelmap('infection'))!;
+    // One dab (5 mm brush, 1.41 x 1.41 x 5 mm voxels: ~0.4 mL) in the soft tissue below the lungs.
+    await page.click('#tool-brush');
+    const box = (await page.locator('#vp-axial').boundingBox())!;
+    await page.evaluate(() => (document.querySelector('#status')!.textContent = ''));
+    await page.mouse.click(box.x + box.width * 0.5, box.y + box.height * 0.76);
+    await page.waitForFunction(() => /Stroke of \d+ voxels saved/.test(document.querySelector('#status')?.textContent ?? ''), null, { timeout: 20_000 });
+    await page.click('#tool-navigate');
+    const withDab = (await labelmap('infection'))!;
+    const dab = [...withDab.keys()].filter((i) => withDab[i] !== original[i]);
+    expect(dab.length).toBeGreaterThan(10);
+
+    const before = await page.textContent('#measurements');
+    await page.fill('#island-ml', '1');
+    await page.click('#remove-islands');
+    await page.waitForFunction(() => /Removed \d+ islands? under 1 mL/.test(document.querySelector('#status')?.textContent ?? ''), null, { timeout: 30_000 });
+    const cleaned = (await labelmap('infection'))!;
+    expect(dab.every((i) => cleaned[i] === 0)).toBe(true);
+    // What remains is only islands of at least 1 mL, and nothing was added.
+    const cc = connectedComponents3d(cleaned, dims, 26);
+    const voxelMl = (1.40625 * 1.40625 * 5) / 1000;
+    for (let id = 1; id <= cc.count; id++) expect(cc.sizes[id] * voxelMl).toBeGreaterThanOrEqual(1 - 1e-3);
+    for (let i = 0; i < n; i++) if (cleaned[i]) expect(cleaned[i]).toBe(withDab[i]);
+    expect(await page.textContent('#measurements')).not.toBe(before);
+    await page.screenshot({ path: join(shots, '05e-islands-removed.png') });
+
+    await page.keyboard.press('Control+z');
+    await page.waitForFunction(() => document.querySelector('#status')?.textContent === 'Stroke undone.', null, { timeout: 20_000 });
+    expect(Buffer.compare(Buffer.from((await labelmap('infection'))!), Buffer.from(withDab))).toBe(0);
   });
 
   it('exports a DICOM SEG that lands on disk', async () => {

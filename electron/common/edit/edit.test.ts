@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { StrokeRecorder, paintDisc, applyDiff, UndoJournal, encodeJournal, decodeJournal, diffBytes } from './index.ts';
+import { StrokeRecorder, paintDisc, applyDiff, UndoJournal, encodeJournal, decodeJournal, diffBytes, findSmallIslands } from './index.ts';
 import { OpalError } from '../errors/index.ts';
 
 const dims: [number, number, number] = [32, 24, 8];
@@ -48,6 +48,39 @@ describe('paintDisc', () => {
     paintDisc(rec2, labels, dims, [1, 1, 1], { plane: 'axial', center: [10, 10, 0], radiusMm: 3, value: 1, locked: new Set([2]) });
     expect(labels[11 + 32 * 10]).toBe(2);
     expect(labels[10 + 32 * 10]).toBe(1);
+  });
+
+  it('HU-threshold brush: paints and erases only the voxels whose HU is inside the window', () => {
+    const n = dims[0] * dims[1] * dims[2];
+    // A HU ramp along x: -1000 at x=0 up to +550 at x=31.
+    const hu = new Int16Array(n);
+    for (let i = 0; i < n; i++) hu[i] = -1000 + 50 * (i % dims[0]);
+    const labels = new Uint8Array(n);
+    const rec = new StrokeRecorder(labels);
+    const disc = { plane: 'axial' as const, center: [16, 12, 2] as [number, number, number], radiusMm: 10 };
+    const inDisc = paintDisc(rec, labels, dims, [1, 1, 1], { ...disc, value: 1, huWindow: { hu, minHu: -300, maxHu: 0 } });
+    let painted = 0;
+    for (let i = 0; i < n; i++) {
+      if (!labels[i]) continue;
+      painted++;
+      expect(hu[i]).toBeGreaterThanOrEqual(-300);
+      expect(hu[i]).toBeLessThanOrEqual(0);
+    }
+    // x = 14..20 (HU -300..0) inside the disc, none of the disc's other columns.
+    expect(painted).toBeGreaterThan(0);
+    expect(painted).toBeLessThan(inDisc);
+    for (let x = 14; x <= 20; x++) expect(labels[x + dims[0] * (12 + dims[1] * 2)]).toBe(1);
+    expect(labels[13 + dims[0] * (12 + dims[1] * 2)]).toBe(0);
+    expect(labels[21 + dims[0] * (12 + dims[1] * 2)]).toBe(0);
+    // Without a window the same disc paints every voxel in it.
+    const all = new Uint8Array(n);
+    paintDisc(new StrokeRecorder(all), all, dims, [1, 1, 1], { ...disc, value: 1 });
+    expect(all.reduce((a, v) => a + v, 0)).toBe(inDisc);
+    // The eraser with a window clears only the in-window voxels.
+    const discMask = all.slice();
+    paintDisc(new StrokeRecorder(all), all, dims, [1, 1, 1], { ...disc, value: 0, huWindow: { hu, minHu: -1000, maxHu: -301 } });
+    for (let i = 0; i < n; i++) if (discMask[i]) expect(all[i], `voxel ${i} at ${hu[i]} HU`).toBe(hu[i] >= -300 ? 1 : 0);
+    expect(() => paintDisc(rec, labels, dims, [1, 1, 1], { ...disc, value: 1, huWindow: { hu: new Int16Array(3), minHu: 0, maxHu: 1 } })).toThrow(RangeError);
   });
 
   it('ignores a dab outside the volume or with a non-positive radius', () => {
@@ -147,5 +180,42 @@ describe('journal codec', () => {
     expect(decodeJournal(bytes)).toEqual(entries);
     expect(() => decodeJournal(bytes.subarray(0, bytes.length - 2))).toThrow(/truncated/);
     expect(() => decodeJournal(new Uint8Array(20))).toThrow(/not an OPAL/);
+  });
+});
+
+describe('findSmallIslands', () => {
+  const d: [number, number, number] = [20, 20, 10];
+  const at = (x: number, y: number, z: number) => x + d[0] * (y + d[1] * z);
+  function scene(): Uint8Array {
+    const m = new Uint8Array(d[0] * d[1] * d[2]);
+    // A 4x4x4 lesion of mixed labels (64 voxels), one voxel touching it only at a corner,
+    // a 2-voxel speck and a 1-voxel speck far away.
+    for (let z = 2; z < 6; z++) for (let y = 2; y < 6; y++) for (let x = 2; x < 6; x++) m[at(x, y, z)] = x < 4 ? 1 : 2;
+    m[at(6, 6, 6)] = 1;
+    m[at(15, 15, 2)] = 2;
+    m[at(16, 15, 2)] = 2;
+    m[at(10, 18, 8)] = 1;
+    return m;
+  }
+
+  it('clears islands below the volume, counting corner-touching voxels as part of their island', () => {
+    const m = scene();
+    // 1 x 1 x 2 mm voxels: the speck is 4 mm³, the single voxel 2 mm³, the lesion (+corner) 130 mm³.
+    const r = findSmallIslands(m, d, [1, 1, 2], 5);
+    expect(r.removedIslands).toBe(2);
+    expect(r.keptIslands).toBe(1);
+    expect([...r.indices]).toEqual([at(15, 15, 2), at(16, 15, 2), at(10, 18, 8)].sort((a, b) => a - b));
+    // Corner neighbour stays: it belongs to the lesion's island.
+    expect(r.indices.includes(at(6, 6, 6))).toBe(false);
+  });
+
+  it('removes nothing below the smallest island and everything above the largest', () => {
+    const m = scene();
+    expect(findSmallIslands(m, d, [1, 1, 1], 1).indices.length).toBe(0);
+    const all = findSmallIslands(m, d, [1, 1, 1], 1e6);
+    expect(all.indices.length).toBe(m.reduce((a, v) => a + (v ? 1 : 0), 0));
+    expect(all.keptIslands).toBe(0);
+    expect(() => findSmallIslands(m, d, [1, 1, 1], 0)).toThrow(RangeError);
+    expect(() => findSmallIslands(m, d, [1, 1, 1], Number.NaN)).toThrow(RangeError);
   });
 });

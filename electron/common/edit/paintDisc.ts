@@ -13,6 +13,17 @@ export interface DiscDab {
   eraseOnly?: number;
   /** Labels that must not be overwritten (per-label lock). */
   locked?: ReadonlySet<number>;
+  /**
+   * HU-threshold brush: only voxels whose CT value lies in [minHu, maxHu] are painted or erased;
+   * the rest of the disc is left as it was. `hu` is the CT volume on the same grid.
+   */
+  huWindow?: HuWindow;
+}
+
+export interface HuWindow {
+  hu: ArrayLike<number>;
+  minHu: number;
+  maxHu: number;
 }
 
 /** In-plane axes (u, v) and the through-plane axis of each slice plane, as voxel axis numbers. */
@@ -25,6 +36,7 @@ const AXES: Record<SlicePlane, [number, number, number]> = {
 /**
  * Paints (or erases, with value 0) a filled circle of `radiusMm` in one slice: the circle is round
  * in millimetres, so on anisotropic pixels it spans a different number of voxels along each axis.
+ * With `huWindow`, only voxels in that HU range are touched (the HU-threshold brush).
  * Returns the number of voxels inside the disc (whether or not they changed).
  */
 export function paintDisc(rec: StrokeRecorder, labels: Uint8Array, dims: readonly [number, number, number], spacingMm: readonly [number, number, number], dab: DiscDab): number {
@@ -40,6 +52,8 @@ export function paintDisc(rec: StrokeRecorder, labels: Uint8Array, dims: readonl
   const rv = Math.floor(dab.radiusMm / sv);
   const r2 = dab.radiusMm * dab.radiusMm;
   const stride = [1, dims[0], dims[0] * dims[1]];
+  const hw = dab.huWindow;
+  if (hw && hw.hu.length !== labels.length) throw new RangeError(`HU volume has ${hw.hu.length} voxels, the labelmap ${labels.length}`);
   let inside = 0;
   const u0 = Math.max(0, Math.ceil(cu - ru - 1));
   const u1 = Math.min(dims[ua] - 1, Math.floor(cu + ru + 1));
@@ -54,6 +68,7 @@ export function paintDisc(rec: StrokeRecorder, labels: Uint8Array, dims: readonl
       const index = u * stride[ua] + v * stride[va] + w * stride[wa];
       const current = labels[index];
       if (dab.locked?.has(current)) continue;
+      if (hw && !(hw.hu[index] >= hw.minHu && hw.hu[index] <= hw.maxHu)) continue;
       if (dab.value === 0 && dab.eraseOnly !== undefined && current !== dab.eraseOnly) continue;
       rec.set(index, dab.value);
     }

@@ -123,6 +123,11 @@ export interface EditResult {
   canRedo: boolean;
 }
 
+export interface IslandsResult extends EditResult {
+  removedIslands: number;
+  keptIslands: number;
+}
+
 export interface ExportResult {
   outDir: string;
   files: string[];
@@ -150,6 +155,11 @@ export const contract = {
   commitStroke: {
     args: z.object({ volumeHandle: VolumeHandleSchema, diff: LabelmapDiffSchema }).strict(),
     result: {} as EditResult,
+  },
+  /** Clears every island (26-connected component) of the infection labelmap below minVolumeMl; one undo step. */
+  removeSmallIslands: {
+    args: z.object({ volumeHandle: VolumeHandleSchema, minVolumeMl: z.number().positive().max(1000) }).strict(),
+    result: {} as IslandsResult,
   },
   undo: { args: HandleArgs, result: {} as EditResult | null },
   redo: { args: HandleArgs, result: {} as EditResult | null },

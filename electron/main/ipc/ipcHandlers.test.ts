@@ -50,6 +50,9 @@ describe('IPC handlers generated from the contract', () => {
       ['commitStroke', { volumeHandle: 'v0123456789ab', diff: { indices: [-1], values: [1] } }, /indices/],
       ['commitStroke', { volumeHandle: 'v0123456789ab', diff: { indices: [1], values: [256] } }, /values/],
       ['commitStroke', { volumeHandle: 'v0123456789ab', diff: { indices: [Number.NaN], values: [1] } }, /indices/],
+      ['removeSmallIslands', { volumeHandle: 'v0123456789ab', minVolumeMl: 0 }, /minVolumeMl/],
+      ['removeSmallIslands', { volumeHandle: 'v0123456789ab', minVolumeMl: 'big' }, /minVolumeMl/],
+      ['removeSmallIslands', { volumeHandle: 'v0123456789ab', minVolumeMl: 1, extra: true }, /extra|Unrecognized/i],
       ['exportResults', { volumeHandle: 'v0123456789ab', outDir: '/tmp/x', formats: ['exe'] }, /formats/],
       ['exportResults', { volumeHandle: 'v0123456789ab', outDir: '/tmp/x', formats: [] }, /formats/],
     ];

@@ -55,6 +55,32 @@ describe('OpalSession over the real engine', () => {
     expect(await session.redo({ volumeHandle: handle })).toBeNull();
   });
 
+  it('removes small infection islands as one undoable edit', async () => {
+    const { handle, info } = await session.loadSeries({ path: join(work, 'study') }).then((i) => ({ handle: i.handle, info: i }));
+    const [nx, ny] = info.dims;
+    const idx = (x: number, y: number, z: number) => x + nx * (y + ny * z);
+    // A 3x3x2 block (18 voxels) and a lone voxel far from it.
+    const block: number[] = [];
+    for (let z = 2; z < 4; z++) for (let y = 5; y < 8; y++) for (let x = 5; x < 8; x++) block.push(idx(x, y, z));
+    const lone = idx(25, 25, 1);
+    await expect(session.removeSmallIslands({ volumeHandle: handle, minVolumeMl: 1 })).rejects.toMatchObject({ code: 'E_BAD_ARGUMENT' });
+    await session.commitStroke({ volumeHandle: handle, diff: { indices: [...block, lone], values: [...block.map(() => 1), 2] } });
+    const voxelMl = info.spacingMm.reduce((a, b) => a * b, 1) / 1000;
+    const r = await session.removeSmallIslands({ volumeHandle: handle, minVolumeMl: voxelMl * 5 });
+    expect(r).toMatchObject({ removedIslands: 1, keptIslands: 1, canUndo: true });
+    expect(r.applied).toEqual({ indices: [lone], values: [0] });
+    const after = session.binary({ kind: 'infection', volumeHandle: handle });
+    expect(after[lone]).toBe(0);
+    expect(block.every((i) => after[i] === 1)).toBe(true);
+    const u = await session.undo({ volumeHandle: handle });
+    expect(u?.applied).toEqual({ indices: [lone], values: [2] });
+    expect(session.binary({ kind: 'infection', volumeHandle: handle })[lone]).toBe(2);
+    // Nothing below the size: no edit, no new undo step.
+    const none = await session.removeSmallIslands({ volumeHandle: handle, minVolumeMl: voxelMl / 2 });
+    expect(none).toMatchObject({ removedIslands: 0, keptIslands: 2 });
+    expect(none.applied.indices).toEqual([]);
+  });
+
   it('refuses an out-of-volume edit, export before segmentation, and unknown handles with coded errors', async () => {
     const { handle } = await session.loadSeries({ path: join(work, 'study') });
     await expect(session.commitStroke({ volumeHandle: handle, diff: { indices: [32 * 32 * 6], values: [1] } })).rejects.toMatchObject({ code: 'E_BAD_ARGUMENT' });

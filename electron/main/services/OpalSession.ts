@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { OpalError, toOpalError } from '../../common/errors/index.ts';
-import { applyDiff, encodeJournal, UndoJournal, type StrokeDiff } from '../../common/edit/index.ts';
+import { applyDiff, encodeJournal, findSmallIslands, UndoJournal, type StrokeDiff } from '../../common/edit/index.ts';
 import type { Measurements, ModelProvenance } from '../../common/quant/Measurements.ts';
 import type { Volume } from '../../common/volume/index.ts';
 import {
@@ -11,6 +11,7 @@ import {
   type BinaryResource,
   type EditResult,
   type ExportResult,
+  type IslandsResult,
   type LabelmapDiff,
   type MethodArgs,
   type MethodName,
@@ -226,6 +227,22 @@ export class OpalSession implements SessionHandlers {
     this.afterEdit(v);
     await this.autosave(v);
     return this.editResult(v, diff);
+  }
+
+  async removeSmallIslands({ volumeHandle, minVolumeMl }: { volumeHandle: string; minVolumeMl: number }): Promise<IslandsResult> {
+    const v = this.get(volumeHandle);
+    if (v.running) throw new OpalError('E_BAD_ARGUMENT', 'Wait for the segmentation to finish (or cancel it) before editing.');
+    if (!v.infection) throw new OpalError('E_BAD_ARGUMENT', 'There is no infection labelmap yet: run the segmentation or paint first.');
+    const { dims, spacingMm } = v.volume;
+    const found = findSmallIslands(v.infection, dims, spacingMm, minVolumeMl * 1000);
+    const applied: LabelmapDiff = { indices: [...found.indices], values: new Array<number>(found.indices.length).fill(0) };
+    if (found.indices.length > 0) {
+      const before = applyDiff(v.infection, found.indices, new Uint8Array(found.indices.length));
+      v.journal.push({ indices: found.indices, before, after: new Uint8Array(found.indices.length) });
+      this.afterEdit(v);
+      await this.autosave(v);
+    }
+    return { ...this.editResult(v, applied), removedIslands: found.removedIslands, keptIslands: found.keptIslands };
   }
 
   async undo({ volumeHandle }: { volumeHandle: string }): Promise<EditResult | null> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Store, initialState, nextBrushRadius, MAX_BRUSH_MM, MIN_BRUSH_MM } from './store.ts';
+import { Store, initialState, nextBrushRadius, normaliseHuRange, DEFAULT_HU_RANGES, MAX_BRUSH_MM, MIN_BRUSH_MM } from './store.ts';
 import { ERROR_ADVICE, adviceFor } from './errorMessages.ts';
 import { ErrorCodes } from '../../../electron/common/errors/index.ts';
 import { WINDOW_PRESETS, presetForKey, voiRangeOf, windowOfVoiRange } from '../viewport/windowPresets.ts';
@@ -25,6 +25,23 @@ describe('renderer store', () => {
       ['a', 'ab'],
     ]);
     expect(store.state.status).toBe('c');
+  });
+
+  it('HU limit starts off, with a ground-glass range below the consolidation range', () => {
+    const { huLimit } = initialState().tool;
+    expect(huLimit.enabled).toBe(false);
+    expect(huLimit.ranges[1]).toEqual([-750, -300]);
+    expect(huLimit.ranges[1][1]).toBeLessThanOrEqual(huLimit.ranges[2][0]);
+    // Each state gets its own arrays: editing one must not change the defaults.
+    huLimit.ranges[1][0] = 0;
+    expect(DEFAULT_HU_RANGES[1][0]).toBe(-750);
+  });
+
+  it('normalises typed HU ranges: rounds, clamps to the CT range, swaps reversed bounds, falls back on junk', () => {
+    expect(normaliseHuRange(-300.4, 150.6, [0, 1])).toEqual([-300, 151]);
+    expect(normaliseHuRange(100, -500, [0, 1])).toEqual([-500, 100]);
+    expect(normaliseHuRange(-5000, 9000, [0, 1])).toEqual([-1024, 3071]);
+    expect(normaliseHuRange(Number.NaN, 3, [-750, -300])).toEqual([-750, -300]);
   });
 
   it('grows the brush on wheel up, shrinks it on wheel down and keeps it within bounds', () => {

@@ -23,12 +23,37 @@ export interface AppState {
   labelmapRevision: number;
   measurements: Measurements | null;
   window: { windowWidthHu: number; windowLevelHu: number };
-  tool: { mode: ToolMode; brushRadiusMm: number; brushLabel: 1 | 2 };
+  tool: { mode: ToolMode; brushRadiusMm: number; brushLabel: 1 | 2; huLimit: HuLimit };
   overlays: { infection: OverlaySettings; lungs: OverlaySettings };
   canUndo: boolean;
   canRedo: boolean;
   error: OpalErrorJson | null;
   status: string;
+}
+
+/** HU-threshold brush: when on, the brush and eraser touch only voxels in the label's HU range. */
+export interface HuLimit {
+  enabled: boolean;
+  /** [min, max] HU per brush label, inclusive. */
+  ranges: Record<1 | 2, [number, number]>;
+}
+
+/**
+ * Default HU ranges: ground-glass opacity -750..-300 HU (hazy, vessels still visible) and
+ * consolidation -300..+150 HU (soft-tissue density), the usual reading of the Fleischner glossary's
+ * descriptions; the user can change both.
+ */
+export const DEFAULT_HU_RANGES: Record<1 | 2, [number, number]> = { 1: [-750, -300], 2: [-300, 150] };
+
+/** CT values a stored HU range may take (12-bit CT with the usual -1024 intercept). */
+export const HU_LIMITS: [number, number] = [-1024, 3071];
+
+/** A range from user input: numbers clamped to HU_LIMITS, swapped if given the wrong way round. */
+export function normaliseHuRange(a: number, b: number, fallback: [number, number]): [number, number] {
+  if (!Number.isFinite(a) || !Number.isFinite(b)) return [...fallback];
+  const clamp = (x: number) => Math.min(HU_LIMITS[1], Math.max(HU_LIMITS[0], Math.round(x)));
+  const [lo, hi] = [clamp(a), clamp(b)];
+  return lo <= hi ? [lo, hi] : [hi, lo];
 }
 
 export const MIN_BRUSH_MM = 1;
@@ -45,7 +70,7 @@ export function initialState(): AppState {
     labelmapRevision: 0,
     measurements: null,
     window: { windowWidthHu: DEFAULT_PRESET.windowWidthHu, windowLevelHu: DEFAULT_PRESET.windowLevelHu },
-    tool: { mode: 'navigate', brushRadiusMm: 5, brushLabel: 1 },
+    tool: { mode: 'navigate', brushRadiusMm: 5, brushLabel: 1, huLimit: { enabled: false, ranges: { 1: [...DEFAULT_HU_RANGES[1]], 2: [...DEFAULT_HU_RANGES[2]] } } },
     overlays: {
       infection: { visible: true, opacity: 0.5, colors: { 1: [255, 196, 0, 255], 2: [230, 40, 40, 255] } },
       lungs: { visible: false, opacity: 0.2, colors: { 1: [60, 140, 255, 255], 2: [60, 220, 160, 255] } },

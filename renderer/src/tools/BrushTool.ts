@@ -7,12 +7,16 @@ export interface BrushSettings {
   mode: 'brush' | 'eraser';
   radiusMm: number;
   label: number;
+  /** HU-threshold brush: touch only voxels whose CT value is in [minHu, maxHu]. */
+  huWindow?: { minHu: number; maxHu: number };
 }
 
 export interface BrushTarget {
   geometry: VolumeGeometry;
   /** The live infection labelmap shown by the viewer (painted in place while dragging). */
   labels: Uint8Array;
+  /** The CT values on the same grid (for the HU-threshold brush). */
+  hu: ArrayLike<number>;
   viewportOf(element: HTMLElement): { viewport: Types.IVolumeViewport; plane: SlicePlane } | undefined;
   /** Redraw after in-place painting. */
   changed(): void;
@@ -23,7 +27,7 @@ export interface BrushTarget {
 /**
  * Brush and eraser on the left button: each pointer position paints a disc of radiusMm (round in
  * millimetres) in the slice under the cursor, through electron/common/edit; the press-to-release
- * stroke becomes one diff (one undo step).
+ * stroke becomes one diff (one undo step). With an HU window it paints only voxels in that range.
  */
 export class BrushTool {
   private stroke: { rec: StrokeRecorder; element: HTMLElement; last?: [number, number, number] } | undefined;
@@ -61,6 +65,7 @@ export class BrushTool {
         center,
         radiusMm: s.radiusMm,
         value: s.mode === 'eraser' ? 0 : s.label,
+        huWindow: s.huWindow ? { hu: t.hu, ...s.huWindow } : undefined,
       });
     }
     this.stroke.last = ijk;
