@@ -208,6 +208,19 @@ async function removeSmallIslands(): Promise<void> {
   });
 }
 
+async function fillHoles(): Promise<void> {
+  if (!loaded) return;
+  const r = await bridge.call('fillHoles', { volumeHandle: loaded.info.handle });
+  applyLocal(r.applied);
+  store.update({
+    measurements: r.measurements,
+    canUndo: r.canUndo,
+    canRedo: r.canRedo,
+    labelmapRevision: r.revision,
+    status: r.holes ? `Filled ${r.holes} hole${r.holes === 1 ? '' : 's'} (${r.applied.indices.length} voxels).` : 'No enclosed holes to fill.',
+  });
+}
+
 function setTool(mode: ToolMode): void {
   store.update((s) => ({ tool: { ...s.tool, mode } }));
   viewer.setCrosshairsActive(mode === 'navigate');
@@ -331,6 +344,7 @@ byId('cancel').addEventListener('click', () => {
   if (loaded) void guarded(async () => void (await bridge.call('cancelSegmentation', { volumeHandle: loaded!.info.handle })));
 });
 byId('undo').addEventListener('click', () => void guarded(() => undoRedo('undo')));
+byId('fill-holes').addEventListener('click', () => void guarded(fillHoles));
 byId('islands-form').addEventListener('submit', (e) => {
   e.preventDefault();
   void guarded(removeSmallIslands);
@@ -394,6 +408,7 @@ store.subscribe((s, prev) => {
   byId('provider').textContent = seg.executionProvider ? `on ${seg.executionProvider}` : '';
   byId<HTMLButtonElement>('undo').disabled = !s.canUndo;
   byId<HTMLButtonElement>('remove-islands').disabled = !s.volume || seg.running;
+  byId<HTMLButtonElement>('fill-holes').disabled = !s.volume || seg.running;
   byId<HTMLButtonElement>('redo').disabled = !s.canRedo;
   byId<HTMLButtonElement>('export').disabled = !s.measurements;
   byId('brush-size').textContent = `${s.tool.brushRadiusMm} mm`;

@@ -316,6 +316,38 @@ describe.skipIf(noChromium)(`app e2e in ${CHROMIUM_PATH}${noChromium ? ' (skippe
     expect(Buffer.compare(Buffer.from((await labelmap('infection'))!), Buffer.from(withDab))).toBe(0);
   });
 
+  it('fills the hole of a painted ring in one undoable step', async () => {
+    const original = (await labelmap('infection'))!;
+    const box = (await page.locator('#vp-axial').boundingBox())!;
+    // Soft tissue between the lungs, above the spine: no infection there.
+    const [cx, cy, r] = [box.x + box.width * 0.5, box.y + box.height * 0.3, 26];
+    await page.mouse.move(cx, cy);
+    const m = /\((\d+), (\d+), (\d+)\)/.exec((await page.textContent('#hu-axial')) ?? '')!;
+    const centre = Number(m[1]) + 256 * (Number(m[2]) + 256 * Number(m[3]));
+    expect(original[centre]).toBe(0);
+    await page.click('#tool-brush');
+    await page.evaluate(() => (document.querySelector('#status')!.textContent = ''));
+    await page.mouse.move(cx + r, cy);
+    await page.mouse.down();
+    for (let a = 1; a <= 40; a++) await page.mouse.move(cx + r * Math.cos((a / 40) * 2 * Math.PI), cy + r * Math.sin((a / 40) * 2 * Math.PI));
+    await page.mouse.up();
+    await page.waitForFunction(() => /Stroke of \d+ voxels saved/.test(document.querySelector('#status')?.textContent ?? ''), null, { timeout: 20_000 });
+    await page.click('#tool-navigate');
+    const ring = (await labelmap('infection'))!;
+    expect(ring[centre]).toBe(0);
+
+    await page.click('#fill-holes');
+    await page.waitForFunction(() => /Filled \d+ holes?/.test(document.querySelector('#status')?.textContent ?? ''), null, { timeout: 30_000 });
+    const filled = (await labelmap('infection'))!;
+    expect(filled[centre]).toBe(1);
+    // Only holes were filled: every voxel labelled before keeps its label.
+    for (let i = 0; i < filled.length; i++) if (ring[i]) expect(filled[i]).toBe(ring[i]);
+    await page.screenshot({ path: join(shots, '05f-holes-filled.png') });
+    await page.keyboard.press('Control+z');
+    await page.waitForFunction(() => document.querySelector('#status')?.textContent === 'Stroke undone.', null, { timeout: 20_000 });
+    expect(Buffer.compare(Buffer.from((await labelmap('infection'))!), Buffer.from(ring))).toBe(0);
+  });
+
   it('exports a DICOM SEG that lands on disk', async () => {
     const outDir = join(work, 'export');
     await page.fill('#export-dir', outDir);

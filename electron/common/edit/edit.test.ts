@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { StrokeRecorder, paintDisc, applyDiff, UndoJournal, encodeJournal, decodeJournal, diffBytes, findSmallIslands } from './index.ts';
+import { StrokeRecorder, paintDisc, applyDiff, UndoJournal, encodeJournal, decodeJournal, diffBytes, findSmallIslands, findHoles } from './index.ts';
 import { OpalError } from '../errors/index.ts';
 
 const dims: [number, number, number] = [32, 24, 8];
@@ -217,5 +217,34 @@ describe('findSmallIslands', () => {
     expect(all.keptIslands).toBe(0);
     expect(() => findSmallIslands(m, d, [1, 1, 1], 0)).toThrow(RangeError);
     expect(() => findSmallIslands(m, d, [1, 1, 1], Number.NaN)).toThrow(RangeError);
+  });
+});
+
+describe('findHoles', () => {
+  const d: [number, number, number] = [12, 10, 3];
+  const at = (x: number, y: number, z: number) => x + d[0] * (y + d[1] * z);
+
+  it('fills enclosed gaps per axial slice with the rim label, and nothing open to the border', () => {
+    const m = new Uint8Array(d[0] * d[1] * d[2]);
+    // Slice 1: a consolidation ring (label 2) around a 2x2 hole, with one GGO pixel on its rim;
+    // a GGO "C" open to the right whose inside must stay empty.
+    for (let y = 1; y <= 4; y++) for (let x = 1; x <= 4; x++) if (x === 1 || x === 4 || y === 1 || y === 4) m[at(x, y, 1)] = 2;
+    m[at(1, 2, 1)] = 1;
+    for (let y = 6; y <= 8; y++) for (let x = 6; x <= 9; x++) if (y !== 7 || x === 6) m[at(x, y, 1)] = 1;
+    // Slice 0: a label-1 pixel in the corner touching nothing (no hole).
+    m[at(0, 0, 0)] = 1;
+    const r = findHoles(m, d);
+    expect(r.holes).toBe(1);
+    expect([...r.indices]).toEqual([at(2, 2, 1), at(3, 2, 1), at(2, 3, 1), at(3, 3, 1)]);
+    expect([...r.values]).toEqual([2, 2, 2, 2]);
+    expect(r.indices.includes(at(7, 7, 1))).toBe(false);
+  });
+
+  it('finds nothing in an empty or hole-free labelmap and checks the size', () => {
+    expect(findHoles(new Uint8Array(d[0] * d[1] * d[2]), d).indices.length).toBe(0);
+    const solid = new Uint8Array(d[0] * d[1] * d[2]);
+    for (let y = 2; y < 6; y++) for (let x = 2; x < 6; x++) solid[at(x, y, 2)] = 1;
+    expect(findHoles(solid, d).holes).toBe(0);
+    expect(() => findHoles(new Uint8Array(5), d)).toThrow(RangeError);
   });
 });

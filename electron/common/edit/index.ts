@@ -4,3 +4,4 @@ export { applyDiff } from './applyDiff.ts';
 export { UndoJournal, diffBytes } from './UndoJournal.ts';
 export { encodeJournal, decodeJournal } from './journalCodec.ts';
 export { findSmallIslands, type IslandRemoval } from './removeIslands.ts';
+export { findHoles, type HoleFill } from './fillHoles.ts';

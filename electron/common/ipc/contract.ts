@@ -128,6 +128,10 @@ export interface IslandsResult extends EditResult {
   keptIslands: number;
 }
 
+export interface HolesResult extends EditResult {
+  holes: number;
+}
+
 export interface ExportResult {
   outDir: string;
   files: string[];
@@ -161,6 +165,8 @@ export const contract = {
     args: z.object({ volumeHandle: VolumeHandleSchema, minVolumeMl: z.number().positive().max(1000) }).strict(),
     result: {} as IslandsResult,
   },
+  /** Fills the enclosed holes of the infection labelmap, slice by axial slice, with their rim's label; one undo step. */
+  fillHoles: { args: HandleArgs, result: {} as HolesResult },
   undo: { args: HandleArgs, result: {} as EditResult | null },
   redo: { args: HandleArgs, result: {} as EditResult | null },
   getMeasurements: { args: HandleArgs, result: {} as Measurements | null },

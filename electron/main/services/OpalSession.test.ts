@@ -81,6 +81,23 @@ describe('OpalSession over the real engine', () => {
     expect(none.applied.indices).toEqual([]);
   });
 
+  it('fills an enclosed hole with its rim label as one undoable edit', async () => {
+    const { handle, dims } = await session.loadSeries({ path: join(work, 'study') }).then((i) => ({ handle: i.handle, dims: i.dims }));
+    const idx = (x: number, y: number, z: number) => x + dims[0] * (y + dims[1] * z);
+    await expect(session.fillHoles({ volumeHandle: handle })).rejects.toMatchObject({ code: 'E_BAD_ARGUMENT' });
+    const ring: number[] = [];
+    for (let y = 10; y <= 14; y++) for (let x = 10; x <= 14; x++) if (x === 10 || x === 14 || y === 10 || y === 14) ring.push(idx(x, y, 3));
+    await session.commitStroke({ volumeHandle: handle, diff: { indices: ring, values: ring.map(() => 2) } });
+    const r = await session.fillHoles({ volumeHandle: handle });
+    expect(r.holes).toBe(1);
+    expect(r.applied.indices).toHaveLength(9);
+    expect(new Set(r.applied.values)).toEqual(new Set([2]));
+    expect(session.binary({ kind: 'infection', volumeHandle: handle })[idx(12, 12, 3)]).toBe(2);
+    await session.undo({ volumeHandle: handle });
+    expect(session.binary({ kind: 'infection', volumeHandle: handle })[idx(12, 12, 3)]).toBe(0);
+    expect((await session.fillHoles({ volumeHandle: handle })).holes).toBe(1);
+  });
+
   it('refuses an out-of-volume edit, export before segmentation, and unknown handles with coded errors', async () => {
     const { handle } = await session.loadSeries({ path: join(work, 'study') });
     await expect(session.commitStroke({ volumeHandle: handle, diff: { indices: [32 * 32 * 6], values: [1] } })).rejects.toMatchObject({ code: 'E_BAD_ARGUMENT' });

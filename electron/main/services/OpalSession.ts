@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { OpalError, toOpalError } from '../../common/errors/index.ts';
-import { applyDiff, encodeJournal, findSmallIslands, UndoJournal, type StrokeDiff } from '../../common/edit/index.ts';
+import { applyDiff, encodeJournal, findHoles, findSmallIslands, UndoJournal, type StrokeDiff } from '../../common/edit/index.ts';
 import type { Measurements, ModelProvenance } from '../../common/quant/Measurements.ts';
 import type { Volume } from '../../common/volume/index.ts';
 import {
@@ -11,6 +11,7 @@ import {
   type BinaryResource,
   type EditResult,
   type ExportResult,
+  type HolesResult,
   type IslandsResult,
   type LabelmapDiff,
   type MethodArgs,
@@ -229,20 +230,37 @@ export class OpalSession implements SessionHandlers {
     return this.editResult(v, diff);
   }
 
-  async removeSmallIslands({ volumeHandle, minVolumeMl }: { volumeHandle: string; minVolumeMl: number }): Promise<IslandsResult> {
-    const v = this.get(volumeHandle);
+  /** The infection labelmap of a volume that may be edited now (not while the model runs). */
+  private editableInfection(v: OpenVolume): Uint8Array {
     if (v.running) throw new OpalError('E_BAD_ARGUMENT', 'Wait for the segmentation to finish (or cancel it) before editing.');
     if (!v.infection) throw new OpalError('E_BAD_ARGUMENT', 'There is no infection labelmap yet: run the segmentation or paint first.');
-    const { dims, spacingMm } = v.volume;
-    const found = findSmallIslands(v.infection, dims, spacingMm, minVolumeMl * 1000);
-    const applied: LabelmapDiff = { indices: [...found.indices], values: new Array<number>(found.indices.length).fill(0) };
-    if (found.indices.length > 0) {
-      const before = applyDiff(v.infection, found.indices, new Uint8Array(found.indices.length));
-      v.journal.push({ indices: found.indices, before, after: new Uint8Array(found.indices.length) });
+    return v.infection;
+  }
+
+  /** Applies an edit computed by the engine as one undo step (none when it changes nothing). */
+  private async applyComputedEdit(v: OpenVolume, infection: Uint8Array, indices: Uint32Array, values: Uint8Array): Promise<EditResult> {
+    if (indices.length > 0) {
+      const before = applyDiff(infection, indices, values);
+      v.journal.push({ indices, before, after: values });
       this.afterEdit(v);
       await this.autosave(v);
     }
-    return { ...this.editResult(v, applied), removedIslands: found.removedIslands, keptIslands: found.keptIslands };
+    return this.editResult(v, { indices: [...indices], values: [...values] });
+  }
+
+  async removeSmallIslands({ volumeHandle, minVolumeMl }: { volumeHandle: string; minVolumeMl: number }): Promise<IslandsResult> {
+    const v = this.get(volumeHandle);
+    const infection = this.editableInfection(v);
+    const found = findSmallIslands(infection, v.volume.dims, v.volume.spacingMm, minVolumeMl * 1000);
+    const result = await this.applyComputedEdit(v, infection, found.indices, new Uint8Array(found.indices.length));
+    return { ...result, removedIslands: found.removedIslands, keptIslands: found.keptIslands };
+  }
+
+  async fillHoles({ volumeHandle }: { volumeHandle: string }): Promise<HolesResult> {
+    const v = this.get(volumeHandle);
+    const infection = this.editableInfection(v);
+    const found = findHoles(infection, v.volume.dims);
+    return { ...(await this.applyComputedEdit(v, infection, found.indices, found.values)), holes: found.holes };
   }
 
   async undo({ volumeHandle }: { volumeHandle: string }): Promise<EditResult | null> {
