@@ -9,7 +9,7 @@ import { WINDOW_PRESETS, presetForKey, windowOfVoiRange } from './viewport/windo
 import { BrushTool } from './tools/BrushTool.ts';
 import { worldToIjk, nearestVoxelIndex } from './tools/voxelPicking.ts';
 import { applyDiff } from '../../electron/common/edit/index.ts';
-import type { ExportFormat, LabelmapDiff, VolumeInfo } from '../../electron/common/ipc/contract.ts';
+import type { EditResult, ExportFormat, LabelmapDiff, VolumeInfo } from '../../electron/common/ipc/contract.ts';
 import type { VolumeGeometry } from './viewport/registerCtVolume.ts';
 import { byId, h } from './panels/dom.ts';
 import { renderMeasurements } from './panels/measurementsPanel.ts';
@@ -188,6 +188,12 @@ async function undoRedo(which: 'undo' | 'redo'): Promise<void> {
   store.update({ measurements: r.measurements, canUndo: r.canUndo, canRedo: r.canRedo, labelmapRevision: r.revision, status: which === 'undo' ? 'Stroke undone.' : 'Stroke redone.' });
 }
 
+/** Shows an edit the engine computed (islands, holes, interpolation): labelmap, numbers, status. */
+function showEngineEdit(r: EditResult, status: string): void {
+  applyLocal(r.applied);
+  store.update({ measurements: r.measurements, canUndo: r.canUndo, canRedo: r.canRedo, labelmapRevision: r.revision, status });
+}
+
 async function removeSmallIslands(): Promise<void> {
   if (!loaded) return;
   const minVolumeMl = Number(byId<HTMLInputElement>('island-ml').value);
@@ -196,29 +202,33 @@ async function removeSmallIslands(): Promise<void> {
     return;
   }
   const r = await bridge.call('removeSmallIslands', { volumeHandle: loaded.info.handle, minVolumeMl });
-  applyLocal(r.applied);
-  store.update({
-    measurements: r.measurements,
-    canUndo: r.canUndo,
-    canRedo: r.canRedo,
-    labelmapRevision: r.revision,
-    status: r.removedIslands
+  showEngineEdit(
+    r,
+    r.removedIslands
       ? `Removed ${r.removedIslands} island${r.removedIslands === 1 ? '' : 's'} under ${minVolumeMl} mL (${r.applied.indices.length} voxels); ${r.keptIslands} kept.`
       : `No island under ${minVolumeMl} mL (${r.keptIslands} kept).`,
-  });
+  );
+}
+
+async function interpolate(): Promise<void> {
+  if (!loaded) return;
+  const maxGapSlices = Math.round(Number(byId<HTMLInputElement>('max-gap').value));
+  if (!(maxGapSlices >= 1 && maxGapSlices <= 50)) {
+    store.update({ status: 'Enter the widest gap to fill, 1-50 slices.' });
+    return;
+  }
+  const r = await bridge.call('interpolateSlices', { volumeHandle: loaded.info.handle, maxGapSlices });
+  const skipped = r.skippedGaps ? `; ${r.skippedGaps} wider gap${r.skippedGaps === 1 ? '' : 's'} left empty` : '';
+  showEngineEdit(r, r.gaps ? `Interpolated ${r.gaps} gap${r.gaps === 1 ? '' : 's'} (${r.applied.indices.length} voxels)${skipped}.` : `No gap of 1-${maxGapSlices} empty slices between painted slices${skipped}.`);
 }
 
 async function fillHoles(): Promise<void> {
   if (!loaded) return;
   const r = await bridge.call('fillHoles', { volumeHandle: loaded.info.handle });
-  applyLocal(r.applied);
-  store.update({
-    measurements: r.measurements,
-    canUndo: r.canUndo,
-    canRedo: r.canRedo,
-    labelmapRevision: r.revision,
-    status: r.holes ? `Filled ${r.holes} hole${r.holes === 1 ? '' : 's'} (${r.applied.indices.length} voxels).` : 'No enclosed holes to fill.',
-  });
+  showEngineEdit(
+    r,
+    r.holes ? `Filled ${r.holes} hole${r.holes === 1 ? '' : 's'} (${r.applied.indices.length} voxels).` : 'No enclosed holes to fill.',
+  );
 }
 
 function setTool(mode: ToolMode): void {
@@ -345,6 +355,10 @@ byId('cancel').addEventListener('click', () => {
 });
 byId('undo').addEventListener('click', () => void guarded(() => undoRedo('undo')));
 byId('fill-holes').addEventListener('click', () => void guarded(fillHoles));
+byId('interpolate-form').addEventListener('submit', (e) => {
+  e.preventDefault();
+  void guarded(interpolate);
+});
 byId('islands-form').addEventListener('submit', (e) => {
   e.preventDefault();
   void guarded(removeSmallIslands);
@@ -380,8 +394,16 @@ window.addEventListener('keydown', (e) => {
   // Typing into a field keeps its keys; a checkbox or slider that merely has focus does not take them.
   if (e.target instanceof HTMLSelectElement || (e.target instanceof HTMLInputElement && !['checkbox', 'range', 'radio', 'button', 'submit'].includes(e.target.type))) return;
   const key = e.key.toLowerCase();
-  if ((e.ctrlKey || e.metaKey) && key === 'z' && !e.shiftKey) return void guarded(() => undoRedo('undo'));
-  if ((e.ctrlKey || e.metaKey) && (key === 'y' || (key === 'z' && e.shiftKey))) return void guarded(() => undoRedo('redo'));
+  // preventDefault: otherwise the browser also runs its own undo of the last text typed into a field
+  // (and moves the focus there), so the next Ctrl+Z would edit that field instead of the labelmap.
+  if ((e.ctrlKey || e.metaKey) && key === 'z' && !e.shiftKey) {
+    e.preventDefault();
+    return void guarded(() => undoRedo('undo'));
+  }
+  if ((e.ctrlKey || e.metaKey) && (key === 'y' || (key === 'z' && e.shiftKey))) {
+    e.preventDefault();
+    return void guarded(() => undoRedo('redo'));
+  }
   if (e.ctrlKey || e.metaKey || e.altKey) return;
   const preset = presetForKey(e.key);
   if (preset) store.update({ window: { windowWidthHu: preset.windowWidthHu, windowLevelHu: preset.windowLevelHu } });
@@ -409,6 +431,7 @@ store.subscribe((s, prev) => {
   byId<HTMLButtonElement>('undo').disabled = !s.canUndo;
   byId<HTMLButtonElement>('remove-islands').disabled = !s.volume || seg.running;
   byId<HTMLButtonElement>('fill-holes').disabled = !s.volume || seg.running;
+  byId<HTMLButtonElement>('interpolate').disabled = !s.volume || seg.running;
   byId<HTMLButtonElement>('redo').disabled = !s.canRedo;
   byId<HTMLButtonElement>('export').disabled = !s.measurements;
   byId('brush-size').textContent = `${s.tool.brushRadiusMm} mm`;

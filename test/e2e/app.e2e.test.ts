@@ -223,6 +223,62 @@ describe.skipIf(noChromium)(`app e2e in ${CHROMIUM_PATH}${noChromium ? ' (skippe
     await page.click('#tool-navigate');
   });
 
+  it('interpolates the slices between two painted slices, in one undoable step', async () => {
+    const original = (await labelmap('infection')) ?? new Uint8Array(256 * 256 * 48);
+    const box = (await page.locator('#vp-axial').boundingBox())!;
+    // The voxel k of the shown slice, from the read-out under the cursor (the slice label counts along the view direction).
+    const sliceNo = async () => {
+      await page.mouse.move(box.x + box.width * 0.5 + 2, box.y + box.height * 0.5);
+      await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.5);
+      return Number(/\(\d+, \d+, (\d+)\)/.exec((await page.textContent('#hu-axial')) ?? '')![1]);
+    };
+    const paint = async (x0: number, x1: number) => {
+      const y = box.y + box.height * 0.62;
+      await page.evaluate(() => (document.querySelector('#status')!.textContent = ''));
+      await page.mouse.move(box.x + box.width * x0, y);
+      await page.mouse.down();
+      for (let i = 1; i <= 8; i++) await page.mouse.move(box.x + box.width * (x0 + ((x1 - x0) * i) / 8), y);
+      await page.mouse.up();
+      await page.waitForFunction(() => /Stroke of \d+ voxels saved/.test(document.querySelector('#status')?.textContent ?? ''), null, { timeout: 20_000 });
+    };
+    await page.click('#tool-brush');
+    const k0 = await sliceNo();
+    await paint(0.6, 0.66); // a short band in the left lung
+    for (let i = 0; i < 3; i++) {
+      const before = await page.textContent('#slice-axial');
+      await page.mouse.wheel(0, 100);
+      await page.waitForFunction((b) => document.querySelector('#slice-axial')?.textContent !== b, before, { timeout: 10_000 });
+    }
+    const k1 = await sliceNo();
+    expect(Math.abs(k1 - k0)).toBe(3);
+    await paint(0.6, 0.72); // a longer band three slices away
+    await page.click('#tool-navigate');
+    const painted = (await labelmap('infection'))!;
+    const countIn = (m: Uint8Array, k: number) => m.subarray(k * 65536, (k + 1) * 65536).reduce((a, v) => a + (v ? 1 : 0), 0);
+    const between = [Math.min(k0, k1) + 1, Math.min(k0, k1) + 2];
+    for (const k of between) expect(countIn(painted, k)).toBe(0);
+
+    await page.fill('#max-gap', '5');
+    await page.click('#interpolate');
+    await page.waitForFunction(() => /Interpolated 1 gap/.test(document.querySelector('#status')?.textContent ?? ''), null, { timeout: 30_000 });
+    const filled = (await labelmap('infection'))!;
+    // The in-between slices get a band whose size lies between the two painted ones.
+    const [a0, a1] = [countIn(painted, k0), countIn(painted, k1)];
+    const nearK0 = countIn(filled, k0 < k1 ? k0 + 1 : k0 - 1);
+    expect(nearK0).toBeGreaterThan(0.8 * Math.min(a0, a1));
+    expect(nearK0).toBeLessThan(1.2 * Math.max(a0, a1));
+    for (const k of [k0, k1]) expect(countIn(filled, k)).toBe(countIn(painted, k));
+    await page.screenshot({ path: join(shots, '04c-interpolated.png') });
+
+    // Undo the interpolation and both strokes: back to where the test started.
+    for (let i = 0; i < 3; i++) {
+      await page.evaluate(() => (document.querySelector('#status')!.textContent = ''));
+      await page.keyboard.press('Control+z');
+      await page.waitForFunction(() => document.querySelector('#status')?.textContent === 'Stroke undone.', null, { timeout: 20_000 });
+    }
+    expect(Buffer.compare(Buffer.from((await labelmap('infection')) ?? new Uint8Array(256 * 256 * 48)), Buffer.from(original))).toBe(0);
+  });
+
   it('runs the model: lung and infection overlays appear and the measurements are shown', async () => {
     const before = await elementPixels(page.locator('#vp-axial'));
     await page.click('#segment');

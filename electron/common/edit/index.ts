@@ -5,3 +5,4 @@ export { UndoJournal, diffBytes } from './UndoJournal.ts';
 export { encodeJournal, decodeJournal } from './journalCodec.ts';
 export { findSmallIslands, type IslandRemoval } from './removeIslands.ts';
 export { findHoles, type HoleFill } from './fillHoles.ts';
+export { interpolateSlices, distanceToMask2d, type SliceInterpolation } from './interpolateSlices.ts';

@@ -132,6 +132,11 @@ export interface HolesResult extends EditResult {
   holes: number;
 }
 
+export interface InterpolationResult extends EditResult {
+  gaps: number;
+  skippedGaps: number;
+}
+
 export interface ExportResult {
   outDir: string;
   files: string[];
@@ -167,6 +172,11 @@ export const contract = {
   },
   /** Fills the enclosed holes of the infection labelmap, slice by axial slice, with their rim's label; one undo step. */
   fillHoles: { args: HandleArgs, result: {} as HolesResult },
+  /** Fills runs of unlabelled axial slices (at most maxGapSlices) between painted ones by shape-based interpolation; one undo step. */
+  interpolateSlices: {
+    args: z.object({ volumeHandle: VolumeHandleSchema, maxGapSlices: z.number().int().min(1).max(50) }).strict(),
+    result: {} as InterpolationResult,
+  },
   undo: { args: HandleArgs, result: {} as EditResult | null },
   redo: { args: HandleArgs, result: {} as EditResult | null },
   getMeasurements: { args: HandleArgs, result: {} as Measurements | null },

@@ -98,6 +98,20 @@ describe('OpalSession over the real engine', () => {
     expect((await session.fillHoles({ volumeHandle: handle })).holes).toBe(1);
   });
 
+  it('interpolates between two painted slices as one undoable edit', async () => {
+    const { handle, dims } = await session.loadSeries({ path: join(work, 'study') }).then((i) => ({ handle: i.handle, dims: i.dims }));
+    const idx = (x: number, y: number, z: number) => x + dims[0] * (y + dims[1] * z);
+    const square = (z: number) => Array.from({ length: 16 }, (_, n) => idx(8 + (n % 4), 8 + Math.floor(n / 4), z));
+    await session.commitStroke({ volumeHandle: handle, diff: { indices: [...square(1), ...square(4)], values: new Array(32).fill(1) } });
+    const r = await session.interpolateSlices({ volumeHandle: handle, maxGapSlices: 3 });
+    expect(r).toMatchObject({ gaps: 1, skippedGaps: 0, canUndo: true });
+    const after = session.binary({ kind: 'infection', volumeHandle: handle });
+    expect(square(2).every((i) => after[i] === 1) && square(3).every((i) => after[i] === 1)).toBe(true);
+    await session.undo({ volumeHandle: handle });
+    expect(square(2).some((i) => session.binary({ kind: 'infection', volumeHandle: handle })[i] === 1)).toBe(false);
+    expect(await session.interpolateSlices({ volumeHandle: handle, maxGapSlices: 1 })).toMatchObject({ gaps: 0, skippedGaps: 1 });
+  });
+
   it('refuses an out-of-volume edit, export before segmentation, and unknown handles with coded errors', async () => {
     const { handle } = await session.loadSeries({ path: join(work, 'study') });
     await expect(session.commitStroke({ volumeHandle: handle, diff: { indices: [32 * 32 * 6], values: [1] } })).rejects.toMatchObject({ code: 'E_BAD_ARGUMENT' });

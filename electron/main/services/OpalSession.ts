@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { OpalError, toOpalError } from '../../common/errors/index.ts';
-import { applyDiff, encodeJournal, findHoles, findSmallIslands, UndoJournal, type StrokeDiff } from '../../common/edit/index.ts';
+import { applyDiff, encodeJournal, findHoles, findSmallIslands, interpolateSlices, UndoJournal, type StrokeDiff } from '../../common/edit/index.ts';
 import type { Measurements, ModelProvenance } from '../../common/quant/Measurements.ts';
 import type { Volume } from '../../common/volume/index.ts';
 import {
@@ -12,6 +12,7 @@ import {
   type EditResult,
   type ExportResult,
   type HolesResult,
+  type InterpolationResult,
   type IslandsResult,
   type LabelmapDiff,
   type MethodArgs,
@@ -261,6 +262,13 @@ export class OpalSession implements SessionHandlers {
     const infection = this.editableInfection(v);
     const found = findHoles(infection, v.volume.dims);
     return { ...(await this.applyComputedEdit(v, infection, found.indices, found.values)), holes: found.holes };
+  }
+
+  async interpolateSlices({ volumeHandle, maxGapSlices }: { volumeHandle: string; maxGapSlices: number }): Promise<InterpolationResult> {
+    const v = this.get(volumeHandle);
+    const infection = this.editableInfection(v);
+    const found = interpolateSlices(infection, v.volume.dims, v.volume.spacingMm, maxGapSlices);
+    return { ...(await this.applyComputedEdit(v, infection, found.indices, found.values)), gaps: found.gaps, skippedGaps: found.skippedGaps };
   }
 
   async undo({ volumeHandle }: { volumeHandle: string }): Promise<EditResult | null> {

@@ -1,0 +1,165 @@
+/**
+ * Shape-based interpolation between annotated axial slices (Raya & Udupa 1990): an annotator paints
+ * every few slices and the slices in between are filled by interpolating each label's signed
+ * distance map linearly between the two nearest painted slices and keeping where it is positive.
+ * A shape morphs smoothly from one outline to the next instead of being copied.
+ */
+
+export interface SliceInterpolation {
+  /** Voxels to set, ascending, with their labels. */
+  indices: Uint32Array;
+  values: Uint8Array;
+  /** Gaps (runs of empty slices between two painted ones) that were filled. */
+  gaps: number;
+  /** Gaps left alone because they were wider than maxGapSlices. */
+  skippedGaps: number;
+}
+
+const INF = 1e20;
+
+/**
+ * Squared distance transform of one line (Felzenszwalb & Huttenlocher 2012): d[p] = min_q f[q] +
+ * w·(p−q)², in O(n). `v`, `z` are scratch arrays of length n and n + 1.
+ */
+function distanceTransform1d(f: Float64Array, n: number, w: number, d: Float64Array, v: Int32Array, z: Float64Array): void {
+  let k = 0;
+  v[0] = 0;
+  z[0] = -INF;
+  z[1] = INF;
+  for (let q = 1; q < n; q++) {
+    if (f[q] >= INF) continue;
+    while (true) {
+      const r = v[k];
+      if (f[r] >= INF) {
+        // Only "infinite" parabolas so far: replace.
+        v[k] = q;
+        z[k] = -INF;
+        z[k + 1] = INF;
+        break;
+      }
+      const s = (f[q] + w * q * q - (f[r] + w * r * r)) / (2 * w * (q - r));
+      if (s <= z[k]) {
+        if (k === 0) {
+          v[0] = q;
+          z[0] = -INF;
+          z[1] = INF;
+          break;
+        }
+        k--;
+        continue;
+      }
+      k++;
+      v[k] = q;
+      z[k] = s;
+      z[k + 1] = INF;
+      break;
+    }
+  }
+  k = 0;
+  for (let p = 0; p < n; p++) {
+    while (z[k + 1] < p) k++;
+    const r = v[k];
+    d[p] = f[r] >= INF ? INF : f[r] + w * (p - r) * (p - r);
+  }
+}
+
+/**
+ * Euclidean distance (mm) from every pixel to the nearest pixel where `inside(p)` is true, on a grid
+ * of nx × ny pixels of sx × sy mm. Pixels where it is true get 0. No such pixel: INF everywhere.
+ */
+export function distanceToMask2d(inside: (p: number) => boolean, nx: number, ny: number, sx: number, sy: number): Float64Array {
+  const n = Math.max(nx, ny);
+  const f = new Float64Array(n);
+  const d = new Float64Array(n);
+  const v = new Int32Array(n);
+  const z = new Float64Array(n + 1);
+  const out = new Float64Array(nx * ny);
+  for (let y = 0; y < ny; y++) {
+    for (let x = 0; x < nx; x++) f[x] = inside(x + nx * y) ? 0 : INF;
+    distanceTransform1d(f, nx, sx * sx, d, v, z);
+    for (let x = 0; x < nx; x++) out[x + nx * y] = d[x];
+  }
+  for (let x = 0; x < nx; x++) {
+    for (let y = 0; y < ny; y++) f[y] = out[x + nx * y];
+    distanceTransform1d(f, ny, sy * sy, d, v, z);
+    for (let y = 0; y < ny; y++) out[x + nx * y] = d[y] >= INF ? INF : Math.sqrt(d[y]);
+  }
+  return out;
+}
+
+/** Signed distance (mm) of one label in one slice: > 0 inside (distance to outside), < 0 outside. */
+function signedDistance(labels: Uint8Array, base: number, label: number, nx: number, ny: number, sx: number, sy: number, empty: number): Float64Array {
+  const toInside = distanceToMask2d((p) => labels[base + p] === label, nx, ny, sx, sy);
+  const toOutside = distanceToMask2d((p) => labels[base + p] !== label, nx, ny, sx, sy);
+  const sd = new Float64Array(nx * ny);
+  for (let p = 0; p < sd.length; p++) {
+    if (toInside[p] >= INF) sd[p] = -empty; // the label is absent from this slice
+    else sd[p] = toInside[p] > 0 ? -toInside[p] : toOutside[p] >= INF ? empty : toOutside[p];
+  }
+  return sd;
+}
+
+/**
+ * For every run of completely unlabelled axial slices between two labelled slices, at most
+ * `maxGapSlices` long, fills the run by shape-based interpolation of each label present on either
+ * side; where two labels would overlap, the one deeper inside its shape wins. Labelled slices are
+ * never changed. Wider gaps are counted in `skippedGaps` (they are usually two separate lesions).
+ */
+export function interpolateSlices(labels: Uint8Array, dims: readonly [number, number, number], spacingMm: readonly [number, number, number], maxGapSlices: number): SliceInterpolation {
+  const [nx, ny, nz] = dims;
+  const sliceSize = nx * ny;
+  if (labels.length !== sliceSize * nz) throw new RangeError(`labelmap has ${labels.length} voxels, dims say ${sliceSize * nz}`);
+  if (!(Number.isInteger(maxGapSlices) && maxGapSlices >= 1)) throw new RangeError(`maxGapSlices must be a positive integer, got ${maxGapSlices}`);
+  const [sx, sy] = [spacingMm[0], spacingMm[1]];
+  const empty = Math.hypot(nx * sx, ny * sy);
+  const labelled: number[] = [];
+  for (let z = 0; z < nz; z++) {
+    const base = z * sliceSize;
+    for (let p = 0; p < sliceSize; p++) {
+      if (labels[base + p] !== 0) {
+        labelled.push(z);
+        break;
+      }
+    }
+  }
+  const outIdx: number[] = [];
+  const outVal: number[] = [];
+  let gaps = 0;
+  let skippedGaps = 0;
+  for (let g = 0; g + 1 < labelled.length; g++) {
+    const [z0, z1] = [labelled[g], labelled[g + 1]];
+    const missing = z1 - z0 - 1;
+    if (missing === 0) continue;
+    if (missing > maxGapSlices) {
+      skippedGaps++;
+      continue;
+    }
+    gaps++;
+    const present = new Set<number>();
+    for (const z of [z0, z1]) for (let p = 0; p < sliceSize; p++) if (labels[z * sliceSize + p]) present.add(labels[z * sliceSize + p]);
+    const maps = [...present].sort((a, b) => a - b).map((label) => ({
+      label,
+      d0: signedDistance(labels, z0 * sliceSize, label, nx, ny, sx, sy, empty),
+      d1: signedDistance(labels, z1 * sliceSize, label, nx, ny, sx, sy, empty),
+    }));
+    for (let z = z0 + 1; z < z1; z++) {
+      const t = (z - z0) / (z1 - z0);
+      for (let p = 0; p < sliceSize; p++) {
+        let best = 0;
+        let bestDepth = 0;
+        for (const m of maps) {
+          const depth = (1 - t) * m.d0[p] + t * m.d1[p];
+          if (depth > bestDepth) {
+            bestDepth = depth;
+            best = m.label;
+          }
+        }
+        if (best) {
+          outIdx.push(z * sliceSize + p);
+          outVal.push(best);
+        }
+      }
+    }
+  }
+  return { indices: Uint32Array.from(outIdx), values: Uint8Array.from(outVal), gaps, skippedGaps };
+}
