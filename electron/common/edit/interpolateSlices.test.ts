@@ -12,7 +12,7 @@ describe('distanceToMask2d', () => {
     for (const [nx, ny, sx, sy, density] of [[17, 11, 0.7, 1.3, 0.05], [9, 23, 1, 1, 0.3], [30, 30, 0.5, 2, 0.01]] as const) {
       const mask = Array.from({ length: nx * ny }, () => rnd() < density);
       mask[3] = true;
-      const d = distanceToMask2d((p) => mask[p], nx, ny, sx, sy);
+      const d = distanceToMask2d(Uint8Array.from(mask, Number), nx, ny, sx, sy);
       for (let p = 0; p < nx * ny; p++) {
         let best = Infinity;
         for (let q = 0; q < nx * ny; q++) {
@@ -25,7 +25,7 @@ describe('distanceToMask2d', () => {
   });
 
   it('is "infinite" (>= 1e10) everywhere for an empty mask', () => {
-    const d = distanceToMask2d(() => false, 5, 4, 1, 1);
+    const d = distanceToMask2d(new Uint8Array(20), 5, 4, 1, 1);
     expect(d.every((x) => x >= 1e10)).toBe(true);
   });
 });

@@ -64,10 +64,10 @@ function distanceTransform1d(f: Float64Array, n: number, w: number, d: Float64Ar
 }
 
 /**
- * Euclidean distance (mm) from every pixel to the nearest pixel where `inside(p)` is true, on a grid
- * of nx × ny pixels of sx × sy mm. Pixels where it is true get 0. No such pixel: INF everywhere.
+ * Euclidean distance (mm) from every pixel to the nearest pixel where `target` is non-zero, on a
+ * grid of nx × ny pixels of sx × sy mm. Target pixels get 0. No target pixel: INF everywhere.
  */
-export function distanceToMask2d(inside: (p: number) => boolean, nx: number, ny: number, sx: number, sy: number): Float64Array {
+export function distanceToMask2d(target: Uint8Array, nx: number, ny: number, sx: number, sy: number): Float64Array {
   const n = Math.max(nx, ny);
   const f = new Float64Array(n);
   const d = new Float64Array(n);
@@ -75,7 +75,7 @@ export function distanceToMask2d(inside: (p: number) => boolean, nx: number, ny:
   const z = new Float64Array(n + 1);
   const out = new Float64Array(nx * ny);
   for (let y = 0; y < ny; y++) {
-    for (let x = 0; x < nx; x++) f[x] = inside(x + nx * y) ? 0 : INF;
+    for (let x = 0; x < nx; x++) f[x] = target[x + nx * y] !== 0 ? 0 : INF;
     distanceTransform1d(f, nx, sx * sx, d, v, z);
     for (let x = 0; x < nx; x++) out[x + nx * y] = d[x];
   }
@@ -87,16 +87,60 @@ export function distanceToMask2d(inside: (p: number) => boolean, nx: number, ny:
   return out;
 }
 
-/** Signed distance (mm) of one label in one slice: > 0 inside (distance to outside), < 0 outside. */
-function signedDistance(labels: Uint8Array, base: number, label: number, nx: number, ny: number, sx: number, sy: number, empty: number): Float64Array {
-  const toInside = distanceToMask2d((p) => labels[base + p] === label, nx, ny, sx, sy);
-  const toOutside = distanceToMask2d((p) => labels[base + p] !== label, nx, ny, sx, sy);
-  const sd = new Float64Array(nx * ny);
+/** A rectangle of one slice: x0..x0+w-1, y0..y0+h-1. */
+interface Crop {
+  x0: number;
+  y0: number;
+  w: number;
+  h: number;
+}
+
+/**
+ * Signed distance (mm) of one label in a crop of one slice: > 0 inside (distance to outside), < 0
+ * outside. Exact for the crop when it holds a one-pixel unlabelled margin around every labelled
+ * pixel of the slice (then no nearer pixel of either kind lies beyond it).
+ */
+function signedDistance(labels: Uint8Array, base: number, nx: number, crop: Crop, label: number, sx: number, sy: number, empty: number): Float64Array {
+  const inside = new Uint8Array(crop.w * crop.h);
+  const outside = new Uint8Array(crop.w * crop.h);
+  for (let y = 0, p = 0; y < crop.h; y++) {
+    const row = base + crop.x0 + nx * (crop.y0 + y);
+    for (let x = 0; x < crop.w; x++, p++) {
+      const on = labels[row + x] === label ? 1 : 0;
+      inside[p] = on;
+      outside[p] = 1 - on;
+    }
+  }
+  const toInside = distanceToMask2d(inside, crop.w, crop.h, sx, sy);
+  const toOutside = distanceToMask2d(outside, crop.w, crop.h, sx, sy);
+  const sd = new Float64Array(crop.w * crop.h);
   for (let p = 0; p < sd.length; p++) {
     if (toInside[p] >= INF) sd[p] = -empty; // the label is absent from this slice
     else sd[p] = toInside[p] > 0 ? -toInside[p] : toOutside[p] >= INF ? empty : toOutside[p];
   }
   return sd;
+}
+
+/** Bounding box of the labelled pixels of slices z0 and z1, grown by one pixel (clamped). */
+function labelledCrop(labels: Uint8Array, sliceSize: number, nx: number, ny: number, slices: number[]): Crop {
+  let [x0, y0, x1, y1] = [nx, ny, -1, -1];
+  for (const z of slices) {
+    const base = z * sliceSize;
+    for (let p = 0; p < sliceSize; p++) {
+      if (labels[base + p] === 0) continue;
+      const y = Math.floor(p / nx);
+      const x = p - y * nx;
+      if (x < x0) x0 = x;
+      if (x > x1) x1 = x;
+      if (y < y0) y0 = y;
+      if (y > y1) y1 = y;
+    }
+  }
+  x0 = Math.max(0, x0 - 1);
+  y0 = Math.max(0, y0 - 1);
+  x1 = Math.min(nx - 1, x1 + 1);
+  y1 = Math.min(ny - 1, y1 + 1);
+  return { x0, y0, w: x1 - x0 + 1, h: y1 - y0 + 1 };
 }
 
 /**
@@ -137,14 +181,17 @@ export function interpolateSlices(labels: Uint8Array, dims: readonly [number, nu
     gaps++;
     const present = new Set<number>();
     for (const z of [z0, z1]) for (let p = 0; p < sliceSize; p++) if (labels[z * sliceSize + p]) present.add(labels[z * sliceSize + p]);
+    // Outside the labelled pixels' bounding box both signed distances are negative, so nothing
+    // there can be filled: the distance maps are computed on that box only (lesions are small).
+    const crop = labelledCrop(labels, sliceSize, nx, ny, [z0, z1]);
     const maps = [...present].sort((a, b) => a - b).map((label) => ({
       label,
-      d0: signedDistance(labels, z0 * sliceSize, label, nx, ny, sx, sy, empty),
-      d1: signedDistance(labels, z1 * sliceSize, label, nx, ny, sx, sy, empty),
+      d0: signedDistance(labels, z0 * sliceSize, nx, crop, label, sx, sy, empty),
+      d1: signedDistance(labels, z1 * sliceSize, nx, crop, label, sx, sy, empty),
     }));
     for (let z = z0 + 1; z < z1; z++) {
       const t = (z - z0) / (z1 - z0);
-      for (let p = 0; p < sliceSize; p++) {
+      for (let p = 0; p < crop.w * crop.h; p++) {
         let best = 0;
         let bestDepth = 0;
         for (const m of maps) {
@@ -155,7 +202,7 @@ export function interpolateSlices(labels: Uint8Array, dims: readonly [number, nu
           }
         }
         if (best) {
-          outIdx.push(z * sliceSize + p);
+          outIdx.push(z * sliceSize + crop.x0 + (p % crop.w) + nx * (crop.y0 + Math.floor(p / crop.w)));
           outVal.push(best);
         }
       }
