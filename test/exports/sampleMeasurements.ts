@@ -73,6 +73,7 @@ export function sampleMeasurements(s: SyntheticStudy): Measurements {
       consolidationMl: right.consolidationMl + left.consolidationMl,
       totalMl: right.infectionMl + left.infectionMl,
       lesionCount: 2,
+      outsideLungsMl: 0,
     },
     severity: { total, max: 30, method: 'Zone-based approximation of the CT severity score (thirds of each lung; no lobe model)' },
     voxelVolumeMl,

@@ -53,6 +53,8 @@ const COLUMNS: Column[] = [
   { name: 'severity_max', value: (d) => d.measurements.severity.max },
   { name: 'severity_method', value: (d) => d.measurements.severity.method, text: true },
   { name: 'warnings', value: (d) => d.measurements.warnings.join('; '), text: true },
+  // Appended (columns are only ever appended): infection outside both lung masks.
+  { name: 'infection_outside_lungs_ml', value: (d) => d.measurements.infection.outsideLungsMl },
 ];
 
 function formatNumber(x: number): string {

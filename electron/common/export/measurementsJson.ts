@@ -51,6 +51,8 @@ export const measurementsSchema = z.object({
     consolidationMl: finiteNonNegative,
     totalMl: finiteNonNegative,
     lesionCount: z.number().int().min(0),
+    // Added after the first release of schemaVersion 1: absent from documents written before it.
+    outsideLungsMl: finiteNonNegative.optional(),
   }),
   severity: z.object({ total: z.number().int().min(0).max(30), max: z.literal(30), method: z.string().min(1) }),
   voxelVolumeMl: z.number().finite().positive(),

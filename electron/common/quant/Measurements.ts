@@ -30,7 +30,14 @@ export interface LungMeasurement {
 export interface Measurements {
   schemaVersion: 1;
   lungs: { right: LungMeasurement; left: LungMeasurement; totalVolumeMl: number };
-  infection: { groundGlassMl: number; consolidationMl: number; totalMl: number; lesionCount: number };
+  infection: {
+    groundGlassMl: number;
+    consolidationMl: number;
+    totalMl: number;
+    lesionCount: number;
+    /** Part of totalMl outside both lung masks (e.g. painted over the chest wall): in no lung's numbers. */
+    outsideLungsMl: number;
+  };
   severity: {
     /** Sum over six zones, 0-30. */
     total: number;

@@ -37,6 +37,21 @@ describe('quantify', () => {
     expect(m.lungs.right.involvementPercent).toBeCloseTo(100 / 12, 10);
   });
 
+  it('counts infection outside both lungs in the totals only, and says so', () => {
+    const t = tiny(6);
+    t.infection[0] = 1; // in the right lung
+    t.lungs[4 * 2 + 1] = 0; // a voxel that is in no lung...
+    t.infection[4 * 2 + 1] = 2; // ...painted as consolidation
+    const m = quantify({ ...t, spacingMm: [10, 10, 10] });
+    expect(m.infection).toMatchObject({ groundGlassMl: 1, consolidationMl: 1, totalMl: 2, outsideLungsMl: 1 });
+    expect(m.lungs.right.infectionMl + m.lungs.left.infectionMl).toBe(1);
+    expect(m.warnings.join(' ')).toMatch(/1\.0 mL of the infection mask lies outside the lung masks/);
+    t.infection[4 * 2 + 1] = 0;
+    const inside = quantify({ ...t, spacingMm: [10, 10, 10] });
+    expect(inside.infection.outsideLungsMl).toBe(0);
+    expect(inside.warnings).toEqual([]);
+  });
+
   it('puts the superior third of each lung in the upper zone (high k is superior with an identity direction)', () => {
     const t = tiny(6);
     t.infection[4 * 5] = 1; // right lung, top slice (k = 5)

@@ -141,6 +141,14 @@ export function quantify(input: QuantifyInput): Measurements {
   const right = measureLung('right');
   const left = measureLung('left');
   const severityTotal = [...right.zones, ...left.zones].reduce((s, z) => s + z.score, 0);
+  const outsideVoxels = ggoTotal + consTotal - (right.infectionMl + left.infectionMl) / voxelMl;
+  const outsideLungsMl = Math.max(0, Math.round(outsideVoxels)) * voxelMl;
+  const warnings = [...(input.warnings ?? [])];
+  if (outsideLungsMl > 0) {
+    warnings.push(
+      `${outsideLungsMl.toFixed(1)} mL of the infection mask lies outside the lung masks: it is in the infection totals but not in either lung's volume, involvement or severity score.`,
+    );
+  }
   return {
     schemaVersion: 1,
     lungs: { right, left, totalVolumeMl: right.volumeMl + left.volumeMl },
@@ -149,10 +157,11 @@ export function quantify(input: QuantifyInput): Measurements {
       consolidationMl: consTotal * voxelMl,
       totalMl: (ggoTotal + consTotal) * voxelMl,
       lesionCount: countLesions(infection, dims, voxelMm3),
+      outsideLungsMl,
     },
     severity: { total: severityTotal, max: 30, method: SEVERITY_METHOD },
     voxelVolumeMl: voxelMl,
-    warnings: [...(input.warnings ?? [])],
+    warnings,
   };
 }
 
