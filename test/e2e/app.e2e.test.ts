@@ -33,6 +33,17 @@ describe.skipIf(noChromium)(`app e2e in ${CHROMIUM_PATH}${noChromium ? ' (skippe
     return new Uint8Array(await res.arrayBuffer());
   }
 
+  /** Empties the status line, so that a wait for a message sees only what comes after. */
+  const clearStatus = () => page.evaluate(() => void (document.querySelector('#status')!.textContent = ''));
+  /** Waits until the engine has saved the stroke just painted. */
+  const strokeSaved = () => page.waitForFunction(() => /Stroke of \d+ voxels saved/.test(document.querySelector('#status')?.textContent ?? ''), null, { timeout: 20_000 });
+  /** Ctrl+Z, then waits until the engine has undone the last edit. */
+  async function undoLastEdit(): Promise<void> {
+    await clearStatus();
+    await page.keyboard.press('Control+z');
+    await page.waitForFunction(() => document.querySelector('#status')?.textContent === 'Stroke undone.', null, { timeout: 20_000 });
+  }
+
   beforeAll(async () => {
     await buildRendererIfStale();
     work = await mkdtemp(join(tmpdir(), 'opal-e2e-'));
@@ -157,7 +168,7 @@ describe.skipIf(noChromium)(`app e2e in ${CHROMIUM_PATH}${noChromium ? ' (skippe
     await page.mouse.down();
     for (let i = 1; i <= 10; i++) await page.mouse.move(box.x + box.width * (0.3 + i * 0.03), y);
     await page.mouse.up();
-    await page.waitForFunction(() => /Stroke of \d+ voxels saved/.test(document.querySelector('#status')?.textContent ?? ''), null, { timeout: 20_000 });
+    await strokeSaved();
     const painted = await labelmap('infection');
     expect(painted).not.toBeNull();
     let changed = 0;
@@ -170,8 +181,7 @@ describe.skipIf(noChromium)(`app e2e in ${CHROMIUM_PATH}${noChromium ? ' (skippe
     expect(overlay.colouredPixels).toBeGreaterThan(baseline.colouredPixels + 300);
 
     await page.click('#tool-navigate');
-    await page.keyboard.press('Control+z');
-    await page.waitForFunction(() => document.querySelector('#status')?.textContent === 'Stroke undone.', null, { timeout: 20_000 });
+    await undoLastEdit();
     const undone = await labelmap('infection');
     expect(Buffer.compare(Buffer.from(undone!), Buffer.from(original))).toBe(0);
     const after = await elementPixels(page.locator('#vp-axial'), join(shots, '04-undone.png'));
@@ -188,12 +198,12 @@ describe.skipIf(noChromium)(`app e2e in ${CHROMIUM_PATH}${noChromium ? ' (skippe
     // The study's right lung (-860 HU) holds a -450 HU lesion near (0.33, 0.48) of the viewport.
     const stroke = async () => {
       const y = box.y + box.height * 0.48;
-      await page.evaluate(() => (document.querySelector('#status')!.textContent = ''));
+      await clearStatus();
       await page.mouse.move(box.x + box.width * 0.22, y);
       await page.mouse.down();
       for (let i = 1; i <= 12; i++) await page.mouse.move(box.x + box.width * (0.22 + i * 0.02), y);
       await page.mouse.up();
-      await page.waitForFunction(() => /Stroke of \d+ voxels saved/.test(document.querySelector('#status')?.textContent ?? ''), null, { timeout: 20_000 });
+      await strokeSaved();
       return (await labelmap('infection'))!;
     };
     const changedVoxels = (a: Uint8Array, b: Uint8Array) => [...a.keys()].filter((i) => a[i] !== b[i]);
@@ -209,16 +219,14 @@ describe.skipIf(noChromium)(`app e2e in ${CHROMIUM_PATH}${noChromium ? ' (skippe
       expect(ct[i], `voxel ${i}`).toBeLessThanOrEqual(-300);
     }
     await page.screenshot({ path: join(shots, '04b-hu-threshold-stroke.png') });
-    await page.keyboard.press('Control+z');
-    await page.waitForFunction(() => document.querySelector('#status')?.textContent === 'Stroke undone.', null, { timeout: 20_000 });
+    await undoLastEdit();
 
     // The same stroke without the limit also paints the lung around the lesion.
     await page.uncheck('#hu-limit');
     const unlimited = changedVoxels(await stroke(), original);
     expect(unlimited.length).toBeGreaterThan(limited.length + 20);
     expect(unlimited.some((i) => ct[i] === -860)).toBe(true);
-    await page.keyboard.press('Control+z');
-    await page.waitForFunction(() => document.querySelector('#status')?.textContent === 'Stroke undone.', null, { timeout: 20_000 });
+    await undoLastEdit();
     expect(Buffer.compare(Buffer.from((await labelmap('infection')) ?? new Uint8Array(n)), Buffer.from(original))).toBe(0);
     await page.click('#tool-navigate');
   });
@@ -234,12 +242,12 @@ describe.skipIf(noChromium)(`app e2e in ${CHROMIUM_PATH}${noChromium ? ' (skippe
     };
     const paint = async (x0: number, x1: number) => {
       const y = box.y + box.height * 0.62;
-      await page.evaluate(() => (document.querySelector('#status')!.textContent = ''));
+      await clearStatus();
       await page.mouse.move(box.x + box.width * x0, y);
       await page.mouse.down();
       for (let i = 1; i <= 8; i++) await page.mouse.move(box.x + box.width * (x0 + ((x1 - x0) * i) / 8), y);
       await page.mouse.up();
-      await page.waitForFunction(() => /Stroke of \d+ voxels saved/.test(document.querySelector('#status')?.textContent ?? ''), null, { timeout: 20_000 });
+      await strokeSaved();
     };
     await page.click('#tool-brush');
     const k0 = await sliceNo();
@@ -272,9 +280,7 @@ describe.skipIf(noChromium)(`app e2e in ${CHROMIUM_PATH}${noChromium ? ' (skippe
 
     // Undo the interpolation and both strokes: back to where the test started.
     for (let i = 0; i < 3; i++) {
-      await page.evaluate(() => (document.querySelector('#status')!.textContent = ''));
-      await page.keyboard.press('Control+z');
-      await page.waitForFunction(() => document.querySelector('#status')?.textContent === 'Stroke undone.', null, { timeout: 20_000 });
+      await undoLastEdit();
     }
     expect(Buffer.compare(Buffer.from((await labelmap('infection')) ?? new Uint8Array(256 * 256 * 48)), Buffer.from(original))).toBe(0);
   });
@@ -345,9 +351,9 @@ describe.skipIf(noChromium)(`app e2e in ${CHROMIUM_PATH}${noChromium ? ' (skippe
     // One dab (5 mm brush, 1.41 x 1.41 x 5 mm voxels: ~0.4 mL) in the soft tissue below the lungs.
     await page.click('#tool-brush');
     const box = (await page.locator('#vp-axial').boundingBox())!;
-    await page.evaluate(() => (document.querySelector('#status')!.textContent = ''));
+    await clearStatus();
     await page.mouse.click(box.x + box.width * 0.5, box.y + box.height * 0.76);
-    await page.waitForFunction(() => /Stroke of \d+ voxels saved/.test(document.querySelector('#status')?.textContent ?? ''), null, { timeout: 20_000 });
+    await strokeSaved();
     await page.click('#tool-navigate');
     const withDab = (await labelmap('infection'))!;
     const dab = [...withDab.keys()].filter((i) => withDab[i] !== original[i]);
@@ -367,8 +373,7 @@ describe.skipIf(noChromium)(`app e2e in ${CHROMIUM_PATH}${noChromium ? ' (skippe
     expect(await page.textContent('#measurements')).not.toBe(before);
     await page.screenshot({ path: join(shots, '05e-islands-removed.png') });
 
-    await page.keyboard.press('Control+z');
-    await page.waitForFunction(() => document.querySelector('#status')?.textContent === 'Stroke undone.', null, { timeout: 20_000 });
+    await undoLastEdit();
     expect(Buffer.compare(Buffer.from((await labelmap('infection'))!), Buffer.from(withDab))).toBe(0);
   });
 
@@ -382,12 +387,12 @@ describe.skipIf(noChromium)(`app e2e in ${CHROMIUM_PATH}${noChromium ? ' (skippe
     const centre = Number(m[1]) + 256 * (Number(m[2]) + 256 * Number(m[3]));
     expect(original[centre]).toBe(0);
     await page.click('#tool-brush');
-    await page.evaluate(() => (document.querySelector('#status')!.textContent = ''));
+    await clearStatus();
     await page.mouse.move(cx + r, cy);
     await page.mouse.down();
     for (let a = 1; a <= 40; a++) await page.mouse.move(cx + r * Math.cos((a / 40) * 2 * Math.PI), cy + r * Math.sin((a / 40) * 2 * Math.PI));
     await page.mouse.up();
-    await page.waitForFunction(() => /Stroke of \d+ voxels saved/.test(document.querySelector('#status')?.textContent ?? ''), null, { timeout: 20_000 });
+    await strokeSaved();
     await page.click('#tool-navigate');
     const ring = (await labelmap('infection'))!;
     expect(ring[centre]).toBe(0);
@@ -399,8 +404,7 @@ describe.skipIf(noChromium)(`app e2e in ${CHROMIUM_PATH}${noChromium ? ' (skippe
     // Only holes were filled: every voxel labelled before keeps its label.
     for (let i = 0; i < filled.length; i++) if (ring[i]) expect(filled[i]).toBe(ring[i]);
     await page.screenshot({ path: join(shots, '05f-holes-filled.png') });
-    await page.keyboard.press('Control+z');
-    await page.waitForFunction(() => document.querySelector('#status')?.textContent === 'Stroke undone.', null, { timeout: 20_000 });
+    await undoLastEdit();
     expect(Buffer.compare(Buffer.from((await labelmap('infection'))!), Buffer.from(ring))).toBe(0);
   });
 
