@@ -374,7 +374,8 @@ byId<HTMLSelectElement>('brush-label').addEventListener('change', (e) => {
   store.update((s) => ({ tool: { ...s.tool, brushLabel: label } }));
 });
 const huInputs = { enabled: byId<HTMLInputElement>('hu-limit'), min: byId<HTMLInputElement>('hu-min'), max: byId<HTMLInputElement>('hu-max') };
-huInputs.enabled.addEventListener('change', () => store.update((s) => ({ tool: { ...s.tool, huLimit: { ...s.tool.huLimit, enabled: huInputs.enabled.checked } } })));
+const setHuLimit = (enabled: (current: boolean) => boolean) => store.update((s) => ({ tool: { ...s.tool, huLimit: { ...s.tool.huLimit, enabled: enabled(s.tool.huLimit.enabled) } } }));
+huInputs.enabled.addEventListener('change', () => setHuLimit(() => huInputs.enabled.checked));
 for (const input of [huInputs.min, huInputs.max]) {
   input.addEventListener('change', () =>
     store.update((s) => {
@@ -407,7 +408,7 @@ window.addEventListener('keydown', (e) => {
   if (e.ctrlKey || e.metaKey || e.altKey) return;
   const preset = presetForKey(e.key);
   if (preset) store.update({ window: { windowWidthHu: preset.windowWidthHu, windowLevelHu: preset.windowLevelHu } });
-  if (key === 't') store.update((s) => ({ tool: { ...s.tool, huLimit: { ...s.tool.huLimit, enabled: !s.tool.huLimit.enabled } } }));
+  if (key === 't') setHuLimit((on) => !on);
   if (key === 'b') setTool('brush');
   if (key === 'e') setTool('eraser');
   if (key === 'n' || key === 'escape') setTool('navigate');
@@ -429,12 +430,11 @@ store.subscribe((s, prev) => {
   progress.value = seg.total ? (seg.done / seg.total) * (seg.phase === 'preview' ? 0.25 : 1) : 0;
   byId('provider').textContent = seg.executionProvider ? `on ${seg.executionProvider}` : '';
   byId<HTMLButtonElement>('undo').disabled = !s.canUndo;
-  byId<HTMLButtonElement>('remove-islands').disabled = !s.volume || seg.running;
-  byId<HTMLButtonElement>('fill-holes').disabled = !s.volume || seg.running;
-  byId<HTMLButtonElement>('interpolate').disabled = !s.volume || seg.running;
+  for (const id of ['remove-islands', 'fill-holes', 'interpolate']) byId<HTMLButtonElement>(id).disabled = !s.volume || seg.running;
   byId<HTMLButtonElement>('redo').disabled = !s.canRedo;
   byId<HTMLButtonElement>('export').disabled = !s.measurements;
   byId('brush-size').textContent = `${s.tool.brushRadiusMm} mm`;
+  // (An empty input means the first render: fill in the defaults.)
   if (s.tool.huLimit !== prev.tool.huLimit || s.tool.brushLabel !== prev.tool.brushLabel || !huInputs.min.value) {
     const [lo, hi] = s.tool.huLimit.ranges[s.tool.brushLabel];
     huInputs.enabled.checked = s.tool.huLimit.enabled;

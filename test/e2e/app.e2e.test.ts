@@ -37,6 +37,15 @@ describe.skipIf(noChromium)(`app e2e in ${CHROMIUM_PATH}${noChromium ? ' (skippe
   const clearStatus = () => page.evaluate(() => void (document.querySelector('#status')!.textContent = ''));
   /** Waits until the engine has saved the stroke just painted. */
   const strokeSaved = () => page.waitForFunction(() => /Stroke of \d+ voxels saved/.test(document.querySelector('#status')?.textContent ?? ''), null, { timeout: 20_000 });
+  /** Drags the left button along one row of the axial viewport, x0 → x1 in `steps` moves (fractions of its box). */
+  async function dragAcrossAxial(x0: number, x1: number, yFraction: number, steps: number): Promise<void> {
+    const box = (await page.locator('#vp-axial').boundingBox())!;
+    const y = box.y + box.height * yFraction;
+    await page.mouse.move(box.x + box.width * x0, y);
+    await page.mouse.down();
+    for (let i = 1; i <= steps; i++) await page.mouse.move(box.x + box.width * (x0 + ((x1 - x0) * i) / steps), y);
+    await page.mouse.up();
+  }
   /** Ctrl+Z, then waits until the engine has undone the last edit. */
   async function undoLastEdit(): Promise<void> {
     await clearStatus();
@@ -162,12 +171,7 @@ describe.skipIf(noChromium)(`app e2e in ${CHROMIUM_PATH}${noChromium ? ' (skippe
     const original = (await labelmap('infection')) ?? new Uint8Array(n);
     const baseline = await elementPixels(page.locator('#vp-axial'));
     await page.click('#tool-brush');
-    const box = (await page.locator('#vp-axial').boundingBox())!;
-    const y = box.y + box.height * 0.45;
-    await page.mouse.move(box.x + box.width * 0.3, y);
-    await page.mouse.down();
-    for (let i = 1; i <= 10; i++) await page.mouse.move(box.x + box.width * (0.3 + i * 0.03), y);
-    await page.mouse.up();
+    await dragAcrossAxial(0.3, 0.6, 0.45, 10);
     await strokeSaved();
     const painted = await labelmap('infection');
     expect(painted).not.toBeNull();
@@ -194,15 +198,10 @@ describe.skipIf(noChromium)(`app e2e in ${CHROMIUM_PATH}${noChromium ? ' (skippe
     const ct = new Int16Array(await (await fetch(`${host.url}binary/ct/${handle}`)).arrayBuffer());
     expect(ct.length).toBe(n);
     const original = (await labelmap('infection')) ?? new Uint8Array(n);
-    const box = (await page.locator('#vp-axial').boundingBox())!;
     // The study's right lung (-860 HU) holds a -450 HU lesion near (0.33, 0.48) of the viewport.
     const stroke = async () => {
-      const y = box.y + box.height * 0.48;
       await clearStatus();
-      await page.mouse.move(box.x + box.width * 0.22, y);
-      await page.mouse.down();
-      for (let i = 1; i <= 12; i++) await page.mouse.move(box.x + box.width * (0.22 + i * 0.02), y);
-      await page.mouse.up();
+      await dragAcrossAxial(0.22, 0.46, 0.48, 12);
       await strokeSaved();
       return (await labelmap('infection'))!;
     };
@@ -241,12 +240,8 @@ describe.skipIf(noChromium)(`app e2e in ${CHROMIUM_PATH}${noChromium ? ' (skippe
       return Number(/\(\d+, \d+, (\d+)\)/.exec((await page.textContent('#hu-axial')) ?? '')![1]);
     };
     const paint = async (x0: number, x1: number) => {
-      const y = box.y + box.height * 0.62;
       await clearStatus();
-      await page.mouse.move(box.x + box.width * x0, y);
-      await page.mouse.down();
-      for (let i = 1; i <= 8; i++) await page.mouse.move(box.x + box.width * (x0 + ((x1 - x0) * i) / 8), y);
-      await page.mouse.up();
+      await dragAcrossAxial(x0, x1, 0.62, 8);
       await strokeSaved();
     };
     await page.click('#tool-brush');
@@ -331,13 +326,8 @@ describe.skipIf(noChromium)(`app e2e in ${CHROMIUM_PATH}${noChromium ? ' (skippe
   it('a stroke after segmentation updates the measurements', async () => {
     const before = await page.textContent('#measurements');
     await page.click('#tool-brush');
-    const box = (await page.locator('#vp-axial').boundingBox())!;
     // Inside the left lung (image right) of the axial slice, away from the lesion.
-    const y = box.y + box.height * 0.62;
-    await page.mouse.move(box.x + box.width * 0.62, y);
-    await page.mouse.down();
-    for (let i = 1; i <= 6; i++) await page.mouse.move(box.x + box.width * (0.62 + i * 0.01), y);
-    await page.mouse.up();
+    await dragAcrossAxial(0.62, 0.68, 0.62, 6);
     await page.waitForFunction((b) => document.querySelector('#measurements')?.textContent !== b, before, { timeout: 20_000 });
     await page.click('#tool-navigate');
     expect(await page.textContent('#measurements')).not.toBe(before);
