@@ -9,6 +9,7 @@ import { convertToNifti } from '../../electron/cli/commands/convert.ts';
 import { repoRoot, sharedData, skipNote } from '../fixtures/sharedData.ts';
 import { ctSlice } from './syntheticDicom.ts';
 import { LOSSLESS_CT_IMAGE_COPIES } from '../fixtures/transferSyntaxFiles.ts';
+import { missing } from '../fixtures/requireData.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'opal-convert-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -103,7 +104,7 @@ describe.skipIf(!ts)(ts ? 'every transfer syntax converts' : skipNote('transfer-
 
 const lidc = sharedData('dicom', 'lidc-idri-0001');
 const hasDcm2niix = spawnSync('dcm2niix', ['-v'], { encoding: 'utf8' }).error === undefined;
-describe.skipIf(!lidc || !hasDcm2niix)(lidc ? 'opal convert vs dcm2niix (skipped without dcm2niix)' : skipNote('opal convert vs dcm2niix'), () => {
+describe.skipIf(!lidc || missing(hasDcm2niix, 'dcm2niix'))(lidc ? 'opal convert vs dcm2niix (skipped without dcm2niix)' : skipNote('opal convert vs dcm2niix'), () => {
   it('lidc-idri-0001 gives the same voxels and patient-space affine as dcm2niix (canonical orientation)', () => {
     const out = join(tmp, 'opal.nii');
     opal('convert', lidc as string, '--out', out);

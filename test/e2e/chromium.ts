@@ -3,12 +3,14 @@ import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { chromium, type Browser, type Locator } from 'playwright-core';
 import { PNG } from 'pngjs';
+import { missing } from '../fixtures/requireData.ts';
 import { repoRoot } from '../fixtures/sharedData.ts';
 
 export const CHROMIUM_PATH = process.env.OPAL_CHROMIUM ?? '/usr/bin/chromium';
 
+/** Whether Chromium is installed; under OPAL_REQUIRE_DATA=1 its absence throws (the e2e suite fails instead of skipping). */
 export function chromiumAvailable(): boolean {
-  return existsSync(CHROMIUM_PATH);
+  return !missing(existsSync(CHROMIUM_PATH), `Chromium (${CHROMIUM_PATH})`);
 }
 
 /**

@@ -5,6 +5,7 @@ import { encodeDicomSeg, segFrames } from '../../electron/common/export/dicomSeg
 import { INFECTION_SEGMENTS, LUNG_SEGMENTS } from '../../electron/common/export/segmentCodes.ts';
 import { voxelToPatient } from '../../electron/common/volume/index.ts';
 import { testOutputDir } from '../fixtures/sharedData.ts';
+import { missing } from '../fixtures/requireData.ts';
 import { dciodvfy, hasCommand, pythonHas, runPythonJson } from './externalTools.ts';
 import { syntheticStudy } from './syntheticStudy.ts';
 
@@ -32,7 +33,7 @@ beforeAll(() => {
   );
 });
 
-describe.skipIf(!hasCommand('dciodvfy'))('DICOM SEG against dciodvfy (dicom3tools)', () => {
+describe.skipIf(missing(hasCommand('dciodvfy'), 'dciodvfy (dicom3tools)'))('DICOM SEG against dciodvfy (dicom3tools)', () => {
   it('reports no errors for the lung and infection segmentation', () => {
     const report = dciodvfy(segPath);
     expect(report.some((l) => l.startsWith('Segmentation'))).toBe(true); // it recognised the IOD
@@ -83,7 +84,7 @@ interface PySeg {
   segments: { n: number; type: string; region: string | null; algo: string; name: string }[];
 }
 
-describe.skipIf(!pythonHas('pydicom'))('DICOM SEG read by pydicom', () => {
+describe.skipIf(missing(pythonHas('pydicom'), 'python3-pydicom'))('DICOM SEG read by pydicom', () => {
   let cached: PySeg | undefined;
   const seg = (): PySeg => (cached ??= runPythonJson(readFramesPy, [segPath]) as PySeg);
 

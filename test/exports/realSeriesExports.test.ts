@@ -17,6 +17,7 @@ import { writeExports } from '../../electron/main/exports/writeExports.ts';
 import { loadVolumeFromPath } from '../../electron/main/studies/loadVolume.ts';
 import { sharedData, skipNote, testOutputDir } from '../fixtures/sharedData.ts';
 import { dciodvfy, hasCommand, pythonHas, runPythonJson } from './externalTools.ts';
+import { missing } from '../fixtures/requireData.ts';
 
 const seriesDir = sharedData('dicom', 'lidc-idri-0001');
 const outDir = testOutputDir('exports-lidc-idri-0001');
@@ -63,7 +64,7 @@ describe.skipIf(!seriesDir)(seriesDir ? 'exports of lidc-idri-0001' : skipNote('
     });
   });
 
-  it.skipIf(!hasCommand('dciodvfy'))('writes a seg.dcm that dciodvfy accepts without errors', () => {
+  it.skipIf(missing(hasCommand('dciodvfy'), 'dciodvfy (dicom3tools)'))('writes a seg.dcm that dciodvfy accepts without errors', () => {
     expect(dciodvfy(join(outDir, 'seg.dcm')).filter((l) => l.startsWith('Error'))).toEqual([]);
   });
 
@@ -79,7 +80,7 @@ describe.skipIf(!seriesDir)(seriesDir ? 'exports of lidc-idri-0001' : skipNote('
     expect(Buffer.compare(labelmapFromSegments(decoded, LUNG_SEGMENTS), lungs)).toBe(0);
   });
 
-  it.skipIf(!pythonHas('pydicom'))('puts every SEG frame (pydicom) on the position and orientation of the source file it references', () => {
+  it.skipIf(missing(pythonHas('pydicom'), 'python3-pydicom'))('puts every SEG frame (pydicom) on the position and orientation of the source file it references', () => {
     const r = runPythonJson(
       `
 import json, os, sys
@@ -115,7 +116,7 @@ print(json.dumps({'frames': int(seg.NumberOfFrames), 'worstIpp': worst_ipp, 'wor
     expect(r.sameFor).toBe(true);
   });
 
-  it.skipIf(!pythonHas('nibabel') || !pythonHas('pydicom'))('writes NIfTI masks whose affine (nibabel) puts slices on the source files positions in RAS', () => {
+  it.skipIf(missing(pythonHas('nibabel') && pythonHas('pydicom'), 'python3-nibabel and python3-pydicom'))('writes NIfTI masks whose affine (nibabel) puts slices on the source files positions in RAS', () => {
     const { volume } = loaded;
     const uids = volume.meta.sopInstanceUids as string[];
     const last = volume.dims[2] - 1;

@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -13,6 +13,7 @@ import { pythonHas, runPythonJson } from './externalTools.ts';
 import { pdfShownText } from './pdfText.ts';
 import { sampleMeasurements, sampleModel } from './sampleMeasurements.ts';
 import { syntheticStudy } from './syntheticStudy.ts';
+import { missing } from '../fixtures/requireData.ts';
 
 const scratch = mkdtempSync(join(tmpdir(), 'opal-export-test-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -58,7 +59,7 @@ describe('writeExports', () => {
     expect(text).toContain('opal-infnet');
   });
 
-  it.skipIf(!pythonHas('nibabel'))('writes NIfTI masks that nibabel maps to the DICOM patient positions (LPS to RAS), sform = qform, same voxels', () => {
+  it.skipIf(missing(pythonHas('nibabel'), 'python3-nibabel'))('writes NIfTI masks that nibabel maps to the DICOM patient positions (LPS to RAS), sform = qform, same voxels', () => {
     const s = syntheticStudy();
     const [nx, ny, nz] = s.volume.dims;
     const probe = [
@@ -158,17 +159,20 @@ print(json.dumps(out))
     expect(readFileSync(join(d, 'measurements.json'))).toEqual(before);
   });
 
-  it.skipIf(process.getuid?.() === 0)('fails with E_WRITE_FAILED on a read-only folder (not testable as root)', async () => {
+  // Permissions cannot make a folder unwritable for root (CI runs as root), so the file system itself
+  // refuses here, whoever runs the test.
+  it('fails with E_WRITE_FAILED when a file cannot be put in place, keeping the earlier exports and no staging folder', async () => {
     const d = freshDir();
     await writeExports(d, request(['json']));
-    chmodSync(d, 0o555);
-    try {
-      expect(await errorCode(writeExports(d, request(['csv'])))).toBe('E_WRITE_FAILED');
-      expect(existsSync(join(d, 'measurements.csv'))).toBe(false);
-    } finally {
-      chmodSync(d, 0o755);
-    }
+    const before = readFileSync(join(d, 'measurements.json'));
+    // A non-empty folder where measurements.csv must go: rename() refuses it (EISDIR/ENOTEMPTY) for any user.
+    mkdirSync(join(d, 'measurements.csv', 'occupied'), { recursive: true });
+    expect(await errorCode(writeExports(d, request(['csv'])))).toBe('E_WRITE_FAILED');
+    expect(readdirSync(d).sort()).toEqual(['measurements.csv', 'measurements.json']);
+    expect(statSync(join(d, 'measurements.csv')).isDirectory()).toBe(true);
+    expect(readFileSync(join(d, 'measurements.json'))).toEqual(before);
   });
+
 
   it('refuses a DICOM SEG for a volume without DICOM source instances with E_BAD_ARGUMENT, writing nothing', async () => {
     const d = freshDir();

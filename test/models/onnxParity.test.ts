@@ -15,6 +15,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ModelManifestSchema } from '../../electron/common/models/ModelManifest.ts';
 import { repoRoot, testOutputDir } from '../fixtures/sharedData.ts';
+import { missing } from '../fixtures/requireData.ts';
 
 const parityDir = testOutputDir('parity');
 const indexPath = join(parityDir, 'index.json');
@@ -33,7 +34,7 @@ const IndexSchema = z.object({ opset: z.number().int(), cases: z.record(z.string
 
 const isCi = process.env.CI === 'true';
 const torchAvailable = spawnSync('/usr/bin/python3', ['-c', 'import torch, onnx'], { stdio: 'ignore' }).status === 0;
-const skipLocally = !isCi && !existsSync(indexPath) && !torchAvailable;
+const skipLocally = !isCi && missing(existsSync(indexPath) || torchAvailable, 'python3-torch and python3-onnx (ONNX parity references)');
 if (skipLocally) console.warn('skipped: ONNX parity needs python3-torch and python3-onnx to write its references (absent here)');
 
 function readFloat32(path: string): Float32Array {

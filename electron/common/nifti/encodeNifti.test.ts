@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { decodeNifti } from './decodeNifti.ts';
 import { encodeNifti1, encodeNiftiGz } from './encodeNifti.ts';
 import { voxelToPatient, type Mat3, type Vec3, type Volume } from '../volume/index.ts';
+import { missing } from '../../../test/fixtures/requireData.ts';
 
 /** A rotated (30° about z), left-handed (k towards the feet) grid: exercises qfac and the quaternion. */
 function obliqueVolume<T extends Volume['voxels']>(voxels: T): Volume<T> {
@@ -79,7 +80,7 @@ function hasNibabel(): boolean {
 }
 
 describe('NIfTI written by OPAL, read by nibabel', () => {
-  it.skipIf(!hasNibabel())('maps voxel (0,0,0) and (i,j,k) to the expected RAS points (skipped without /usr/bin/python3 + nibabel)', () => {
+  it.skipIf(missing(hasNibabel(), 'python3-nibabel'))('maps voxel (0,0,0) and (i,j,k) to the expected RAS points (skipped without /usr/bin/python3 + nibabel)', () => {
     const vol = obliqueVolume(ramp16());
     const dir = mkdtempSync(join(tmpdir(), 'opal-nifti-'));
     const path = join(dir, 'oblique.nii.gz');

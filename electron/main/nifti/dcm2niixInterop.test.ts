@@ -7,6 +7,7 @@ import { voxelToPatient } from '../../common/volume/index.ts';
 import { writePhantomSeries } from '../phantom/index.ts';
 import { readNiftiFile } from './readNiftiFile.ts';
 import { useTempDirs } from '../../../test/fixtures/tempDirs.ts';
+import { missing } from '../../../test/fixtures/requireData.ts';
 
 const tempDir = useTempDirs();
 
@@ -16,7 +17,7 @@ function hasDcm2niix(): boolean {
 }
 
 describe('NIfTI written by dcm2niix, read by OPAL', () => {
-  it.skipIf(!hasDcm2niix())('puts every voxel of dcm2niix\'s conversion of the phantom series at the phantom\'s own LPS position (skipped without dcm2niix)', async () => {
+  it.skipIf(missing(hasDcm2niix(), 'dcm2niix'))('puts every voxel of dcm2niix\'s conversion of the phantom series at the phantom\'s own LPS position (skipped without dcm2niix)', async () => {
     const opts = { seed: 2, size: 48, slices: 6 };
     const dir = tempDir('opal-dcm2niix-');
     const series = join(dir, 'series');

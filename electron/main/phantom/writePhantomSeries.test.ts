@@ -10,6 +10,7 @@ import { CT_IMAGE_STORAGE_UID, generateChestPhantom } from '../../common/phantom
 import { readNiftiFile } from '../nifti/index.ts';
 import { phantomSliceFileName, writePhantomSeries } from './writePhantomSeries.ts';
 import { useTempDirs } from '../../../test/fixtures/tempDirs.ts';
+import { missing } from '../../../test/fixtures/requireData.ts';
 
 const tempDir = useTempDirs();
 
@@ -126,7 +127,7 @@ describe('writePhantomSeries', async () => {
     }
   });
 
-  it.skipIf(!hasDciodvfy())('passes dciodvfy (dicom3tools) with no errors, explicit and implicit VR, unsigned and signed pixels', async () => {
+  it.skipIf(missing(hasDciodvfy(), 'dciodvfy (dicom3tools)'))('passes dciodvfy (dicom3tools) with no errors, explicit and implicit VR, unsigned and signed pixels', async () => {
     const implicit = await writePhantomSeries(tmp(), { ...opts, slices: 1, transferSyntaxUid: TransferSyntax.ImplicitVRLittleEndian });
     const signed = await writePhantomSeries(tmp(), { ...opts, slices: 1, signedPixels: true });
     for (const f of [result.files[0], result.files[11], implicit.files[0], signed.files[0]]) expect(dciodvfyErrors(f), f).toEqual([]);
