@@ -184,6 +184,8 @@ class BANet(nn.Module):
     ``(out, seg_1, edge_1, ..., seg_4, edge_4)`` in training mode (deep supervision)."""
 
     size_multiple = 8
+    # What each extra training output is, for the trainer's deep-supervision loss.
+    side_outputs: tuple[str, ...] = ("seg", "edge") * 4
 
     def __init__(self, in_channels: int = 1, num_classes: int = 3, dim: int = 128) -> None:
         super().__init__()

@@ -9,7 +9,12 @@ Trained from scratch (no ImageNet weights needed). Faithful details kept on purp
 * Skip-Fusion = grouped 3x3 conv (groups=2) + inverted bottleneck on ``[skip, up]``.
 
 Shapes: input ``(B, in_channels, H, W)`` with H, W divisible by 16; output logits
-``(B, num_classes, H, W)``. No deep supervision (the paper uses none).
+``(B, num_classes, H, W)``. The paper uses no deep supervision; ``deep_supervision=True`` (our
+training option, off by default) adds 1x1 side heads on the decoder stages at 1/8, 1/4 and 1/2
+scale. In training mode ``forward`` then returns ``(main, side_8, side_4, side_2)``, every side
+upsampled bilinearly to ``(B, num_classes, H, W)``; in eval/export mode only the main logits, so
+the side heads never reach the ONNX graph (``segnets.training.checkpoint.strip_side_heads`` drops
+their weights before export).
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from __future__ import annotations
 from typing import Sequence
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 # (dims, depths, kernels) per published variant.
@@ -129,6 +135,7 @@ class CMUNeXt(nn.Module):
         dims: Sequence[int] | None = None,
         depths: Sequence[int] | None = None,
         kernels: Sequence[int] | None = None,
+        deep_supervision: bool = False,
     ) -> None:
         super().__init__()
         if variant not in CMUNEXT_VARIANTS:
@@ -151,15 +158,27 @@ class CMUNeXt(nn.Module):
         self.up3, self.fuse3 = UpConv(d[2], d[1]), SkipFusion(2 * d[1], d[1])
         self.up2, self.fuse2 = UpConv(d[1], d[0]), SkipFusion(2 * d[0], d[0])
         self.head = nn.Conv2d(d[0], num_classes, 1)
+        self.deep_supervision = deep_supervision
+        # What each extra training output is, for the trainer's deep-supervision loss.
+        self.side_outputs: tuple[str, ...] = ("seg", "seg", "seg") if deep_supervision else ()
+        if deep_supervision:
+            self.side_heads = nn.ModuleList(nn.Conv2d(c, num_classes, 1) for c in (d[3], d[2], d[1]))
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor) -> torch.Tensor | tuple[torch.Tensor, ...]:
         x1 = self.encoder1(self.stem(x))
         x2 = self.encoder2(self.pool(x1))
         x3 = self.encoder3(self.pool(x2))
         x4 = self.encoder4(self.pool(x3))
         x5 = self.encoder5(self.pool(x4))
-        d = self.fuse5(torch.cat([x4, self.up5(x5)], dim=1))
-        d = self.fuse4(torch.cat([x3, self.up4(d)], dim=1))
-        d = self.fuse3(torch.cat([x2, self.up3(d)], dim=1))
-        d = self.fuse2(torch.cat([x1, self.up2(d)], dim=1))
-        return self.head(d)
+        d5 = self.fuse5(torch.cat([x4, self.up5(x5)], dim=1))
+        d4 = self.fuse4(torch.cat([x3, self.up4(d5)], dim=1))
+        d3 = self.fuse3(torch.cat([x2, self.up3(d4)], dim=1))
+        d = self.fuse2(torch.cat([x1, self.up2(d3)], dim=1))
+        out = self.head(d)
+        if not (self.training and self.deep_supervision):
+            return out
+        sides = [
+            F.interpolate(head(f), size=x.shape[-2:], mode="bilinear", align_corners=False)
+            for head, f in zip(self.side_heads, (d5, d4, d3))
+        ]
+        return (out, *sides)
