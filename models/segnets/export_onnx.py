@@ -81,7 +81,8 @@ def sha256_of(path: Path) -> str:
 
 def load_checkpoint(net: nn.Module, checkpoint: Path) -> None:
     """Loads a state dict saved by ``torch.save``: a plain state dict or one under ``model``,
-    ``model_state`` or ``state_dict`` (the trainer's format)."""
+    ``model_state``, ``state_dict`` (the trainer's best.pt) or ``network`` (its last.pt). fp16
+    weights are widened; deep-supervision side heads (training-only) are dropped."""
     if not checkpoint.is_file():
         raise ExportError("E_MODEL_MISSING", f"checkpoint not found: {checkpoint}")
     try:
@@ -89,13 +90,14 @@ def load_checkpoint(net: nn.Module, checkpoint: Path) -> None:
     except Exception as e:  # noqa: BLE001 - any unpickling failure is a bad file for the user
         raise ExportError("E_MODEL_LOAD", f"cannot read checkpoint {checkpoint}: {e}") from e
     if isinstance(state, dict):
-        for key in ("model", "model_state", "state_dict"):
+        for key in ("model", "model_state", "state_dict", "network"):
             if isinstance(state.get(key), dict):
                 state = state[key]
                 break
     if not isinstance(state, dict):
         raise ExportError("E_MODEL_LOAD", f"checkpoint {checkpoint} holds no state dict")
     state = {k[len("module."):] if k.startswith("module.") else k: v for k, v in state.items()}
+    state = {k: (v.float() if v.is_floating_point() else v) for k, v in state.items() if not k.startswith("side_heads.")}
     try:
         net.load_state_dict(state, strict=True)
     except RuntimeError as e:
