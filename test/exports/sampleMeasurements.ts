@@ -3,7 +3,17 @@
  * zones = thirds of the slice range of each lung). An input for the export tests, not a test of
  * electron/common/quant.
  */
-import type { LungMeasurement, LungSide, LungZone, Measurements, ModelProvenance, ZoneScore } from '../../electron/common/quant/index.ts';
+import {
+  findLesions,
+  SEVERITY_MINIMUM,
+  sliceZoneTable,
+  type LungMeasurement,
+  type LungSide,
+  type LungZone,
+  type Measurements,
+  type ModelProvenance,
+  type ZoneScore,
+} from '../../electron/common/quant/index.ts';
 import { InfectionLabel, LungLabel } from '../../electron/common/volume/index.ts';
 import type { SyntheticStudy } from './syntheticStudy.ts';
 
@@ -50,7 +60,19 @@ export function sampleMeasurements(s: SyntheticStudy): Measurements {
         }
       }
       const involvementPercent = zl ? (100 * zi2) / zl : 0;
-      return { side, zone, lungVolumeMl: zl * voxelVolumeMl, infectionMl: zi2 * voxelVolumeMl, involvementPercent, score: scoreOf(involvementPercent) };
+      const score = scoreOf(involvementPercent);
+      return {
+        side,
+        zone,
+        lungVolumeMl: zl * voxelVolumeMl,
+        infectionMl: zi2 * voxelVolumeMl,
+        involvementPercent,
+        score,
+        lesionInfectionMl: zi2 * voxelVolumeMl,
+        lesionInvolvementPercent: involvementPercent,
+        belowMinimum: false,
+        scoreReason: score ? `${involvementPercent.toFixed(1)} % involved` : 'no infection',
+      };
     });
     return {
       side,
@@ -65,6 +87,9 @@ export function sampleMeasurements(s: SyntheticStudy): Measurements {
   const right = per('right');
   const left = per('left');
   const total = [...right.zones, ...left.zones].reduce((a, z) => a + z.score, 0);
+  // The two painted blobs are 27 and 9 mm³: lesions here with a 5 mm³ minimum.
+  const noZones = sliceZoneTable(nz, -1, -1, true);
+  const { lesions } = findLesions({ ...s.volume, hu: s.volume.voxels, lungs: s.lungs, infection: s.infection, sliceZones: [noZones, noZones, noZones], minVolumeMl: 0.005 });
   return {
     schemaVersion: 1,
     lungs: { right, left, totalVolumeMl: right.volumeMl + left.volumeMl },
@@ -72,10 +97,11 @@ export function sampleMeasurements(s: SyntheticStudy): Measurements {
       groundGlassMl: right.groundGlassMl + left.groundGlassMl,
       consolidationMl: right.consolidationMl + left.consolidationMl,
       totalMl: right.infectionMl + left.infectionMl,
-      lesionCount: 2,
+      lesionCount: lesions.length,
       outsideLungsMl: 0,
     },
-    severity: { total, max: 30, method: 'Zone-based approximation of the CT severity score (thirds of each lung; no lobe model)' },
+    severity: { total, max: 30, method: 'Zone-based approximation of the CT severity score (thirds of each lung; no lobe model)', minimum: { ...SEVERITY_MINIMUM } },
+    lesions,
     voxelVolumeMl,
     warnings: [],
   };

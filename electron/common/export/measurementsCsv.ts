@@ -3,7 +3,7 @@
  * stable: new columns are only ever appended, so cohort sheets built by `opal segment --batch`
  * (csvHeader() once, then csvRow() per study) stay readable by older scripts.
  */
-import type { LungMeasurement, LungSide, LungZone } from '../quant/index.ts';
+import type { LungSide, LungZone } from '../quant/index.ts';
 import type { MeasurementsDocument } from './measurementsJson.ts';
 
 export const CSV_LINE_END = '\r\n';
@@ -19,7 +19,7 @@ interface Column {
   text?: boolean;
 }
 
-const lung = (doc: MeasurementsDocument, side: LungSide): LungMeasurement => doc.measurements.lungs[side];
+const lung = (doc: MeasurementsDocument, side: LungSide): MeasurementsDocument['measurements']['lungs'][LungSide] => doc.measurements.lungs[side];
 const zone = (doc: MeasurementsDocument, side: LungSide, z: LungZone) => lung(doc, side).zones.find((x) => x.zone === z);
 
 const COLUMNS: Column[] = [

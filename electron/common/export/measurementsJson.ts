@@ -9,8 +9,13 @@
  *   "study": { patientId?, patientName?, studyInstanceUid?, seriesInstanceUid?, studyDate?, seriesDescription? },
  *   "model": { name, version, sha256, executionProvider, edited },
  *   "measurements": Measurements (electron/common/quant/Measurements.ts): lungs (right/left volume,
- *      GGO/consolidation/infection mL, % involved, six zones), infection totals and lesion count,
- *      severity (total 0-30, method = zone-based approximation), voxelVolumeMl, warnings
+ *      GGO/consolidation/infection mL, % involved, six zones with the score's inputs: lung mL,
+ *      infection mL, % involved, infection in lesions mL and %, belowMinimum, scoreReason),
+ *      infection totals and lesion count, severity (total 0-30, method = zone-based approximation,
+ *      minimum = the thresholds a zone must reach to score above 0), lesions (largest first: id,
+ *      volumeMl, groundGlassMl, consolidationMl, meanHu, lung, zone, centroidLpsMm, centroidVoxel,
+ *      boundingBoxVoxel {min, max}, meanConfidence 0-1, editedMl), voxelVolumeMl, warnings
+ *   Fields added after the first release are optional in the schema, so older documents still read.
  * }
  */
 import { z } from 'zod';
@@ -31,6 +36,29 @@ const zoneSchema = z.object({
   infectionMl: finiteNonNegative,
   involvementPercent: percent,
   score: z.union([z.literal(0), z.literal(1), z.literal(2), z.literal(3), z.literal(4), z.literal(5)]),
+  // Added after the first release of schemaVersion 1 (the score's inputs): absent from older documents.
+  lesionInfectionMl: finiteNonNegative.optional(),
+  lesionInvolvementPercent: percent.optional(),
+  belowMinimum: z.boolean().optional(),
+  scoreReason: z.string().optional(),
+});
+
+const voxelIndex = z.tuple([z.number().int().min(0), z.number().int().min(0), z.number().int().min(0)]);
+const finiteVec3 = z.tuple([z.number().finite(), z.number().finite(), z.number().finite()]);
+
+const lesionSchema = z.object({
+  id: z.number().int().min(1),
+  volumeMl: finiteNonNegative,
+  groundGlassMl: finiteNonNegative,
+  consolidationMl: finiteNonNegative,
+  meanHu: z.number().finite().nullable(),
+  lung: z.enum(['right', 'left', 'outside']),
+  zone: z.enum(['upper', 'middle', 'lower']).nullable(),
+  centroidLpsMm: finiteVec3,
+  centroidVoxel: z.tuple([finiteNonNegative, finiteNonNegative, finiteNonNegative]),
+  boundingBoxVoxel: z.object({ min: voxelIndex, max: voxelIndex }),
+  meanConfidence: z.number().finite().min(0).max(1).nullable(),
+  editedMl: finiteNonNegative,
 });
 
 const lungSchema = z.object({
@@ -54,7 +82,17 @@ export const measurementsSchema = z.object({
     // Added after the first release of schemaVersion 1: absent from documents written before it.
     outsideLungsMl: finiteNonNegative.optional(),
   }),
-  severity: z.object({ total: z.number().int().min(0).max(30), max: z.literal(30), method: z.string().min(1) }),
+  severity: z.object({
+    total: z.number().int().min(0).max(30),
+    max: z.literal(30),
+    method: z.string().min(1),
+    // Added after the first release of schemaVersion 1, like the fields below: the score's thresholds.
+    minimum: z
+      .object({ zoneInvolvementPercent: finiteNonNegative, zoneLesionMl: finiteNonNegative, lesionVolumeMl: finiteNonNegative })
+      .optional(),
+  }),
+  /** Every lesion, largest first. */
+  lesions: z.array(lesionSchema).optional(),
   voxelVolumeMl: z.number().finite().positive(),
   warnings: z.array(z.string()),
 });

@@ -1,2 +1,3 @@
 export * from './Measurements.ts';
 export * from './quantify.ts';
+export * from './lesions.ts';

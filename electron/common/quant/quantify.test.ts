@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { countLesions, quantify, zoneScore } from './quantify.ts';
+import { MIN_ZONE_INVOLVEMENT_PERCENT, MIN_ZONE_LESION_ML, quantify, scoreZone, SEVERITY_MINIMUM, zoneScore } from './quantify.ts';
 
 describe('zoneScore', () => {
   it('follows the CT severity bands at their boundaries', () => {
@@ -86,7 +86,7 @@ describe('quantify', () => {
       t.infection[4 * k + 2] = 2;
       t.infection[4 * k + 3] = 1;
     }
-    const m = quantify({ ...t, spacingMm: [1, 1, 1] });
+    const m = quantify({ ...t, spacingMm: [10, 10, 10] }); // 1 mL voxels: each zone holds 2 mL of lesion
     expect(m.lungs.left.zones.map((z) => z.score)).toEqual([5, 5, 5]);
     expect(m.lungs.right.zones.map((z) => z.score)).toEqual([0, 0, 0]);
     expect(m.severity.total).toBe(15);
@@ -120,19 +120,55 @@ describe('quantify', () => {
   });
 });
 
-describe('countLesions', () => {
-  it('counts 26-connected regions of at least 10 mm³', () => {
-    const dims: [number, number, number] = [10, 10, 3];
-    const inf = new Uint8Array(300);
-    // region A: 10 voxels of 1 mm³ in a row (exactly 10 mm³: counted)
-    for (let i = 0; i < 10; i++) inf[i + 10 * 0] = 1;
-    // region B: 9 voxels (9 mm³: not counted)
-    for (let i = 0; i < 9; i++) inf[i + 10 * 5] = 2;
-    // region C: 10 voxels, touching B only diagonally? no: far away on slice 2, mixed classes
-    for (let i = 0; i < 5; i++) inf[i + 10 * (9 + 10 * 2)] = 1;
-    for (let i = 5; i < 10; i++) inf[i + 10 * (9 + 10 * 2)] = 2;
-    expect(countLesions(inf, dims, 1)).toBe(2);
-    expect(countLesions(inf, dims, 0.5)).toBe(0); // 10 voxels of 0.5 mm³ = 5 mm³
-    expect(countLesions(new Uint8Array(300), dims, 1)).toBe(0);
+describe('the severity score minimum', () => {
+  /** Two lungs of 20 x 20 voxels per slice (1 mm x 1 mm x 10 mm = 4 mL per slice per lung), 30 slices: 40 mL per zone. */
+  function chest() {
+    const dims: [number, number, number] = [40, 20, 30];
+    const lungs = new Uint8Array(40 * 20 * 30);
+    for (let v = 0; v < lungs.length; v++) lungs[v] = v % 40 < 20 ? 1 : 2;
+    return { lungs, infection: new Uint8Array(lungs.length), dims, spacingMm: [1, 1, 10] as [number, number, number] };
+  }
+  const at = (i: number, j: number, k: number) => i + 40 * (j + 20 * k);
+  const rightLower = (m: ReturnType<typeof quantify>) => m.lungs.right.zones.find((z) => z.zone === 'lower')!;
+
+  it(`scores 0, with the reason, a zone whose infection is all specks under the lesion minimum`, () => {
+    const c = chest();
+    // 40 isolated single voxels (0.01 mL each) on the lower slices: 0.4 mL = 1 % of the zone, no lesion
+    for (let n = 0; n < 40; n++) c.infection[at(2 * (n % 10), 2 * Math.floor(n / 10), 2 * (n % 5))] = 1;
+    const m = quantify(c);
+    const z = rightLower(m);
+    expect(z.involvementPercent).toBeCloseTo(1, 9);
+    expect(z.lesionInfectionMl).toBe(0);
+    expect(z).toMatchObject({ score: 0, belowMinimum: true });
+    expect(z.scoreReason).toBe('below the minimum: 0.00 of 0.40 mL in lesions (0.00 % of the zone); needs 1.0 mL and 0.5 %');
+    expect(m.severity.total).toBe(0);
+    expect(m.lesions).toEqual([]);
+  });
+
+  it('scores 0 a lesion under 1 mL, and 1 once it reaches 1 mL and 0.5 % of its zone', () => {
+    const c = chest();
+    for (let j = 0; j < 9; j++) for (let i = 0; i < 10; i++) c.infection[at(i, j, 0)] = 1; // 0.9 mL, 2.25 % of the 40 mL zone
+    expect(rightLower(quantify(c))).toMatchObject({ score: 0, belowMinimum: true, lesionInfectionMl: expect.closeTo(0.9, 9) });
+    for (let i = 0; i < 10; i++) c.infection[at(i, 9, 0)] = 1; // 1.0 mL, 2.5 %
+    expect(rightLower(quantify(c))).toMatchObject({ score: 1, belowMinimum: false, scoreReason: '2.5 % involved (<5 %)' });
+    // The percentage minimum: 1 mL in a zone of 400 mL (0.25 %) does not score; 0.5 % does.
+    expect(scoreZone({ infectionMl: 1, involvementPercent: 0.25, lesionInfectionMl: 1, lesionInvolvementPercent: 0.25 })).toMatchObject({ score: 0, belowMinimum: true });
+    expect(scoreZone({ infectionMl: 2, involvementPercent: 0.5, lesionInfectionMl: 2, lesionInvolvementPercent: 0.5 })).toMatchObject({ score: 1, belowMinimum: false });
+  });
+
+  it('keeps the published bands above the minimum, on the whole involvement of the zone', () => {
+    const c = chest();
+    for (let k = 0; k < 4; k++) for (let j = 0; j < 20; j++) for (let i = 0; i < 20; i++) c.infection[at(i, j, k)] = 2; // 16 mL of 40: 40 %
+    const m = quantify(c);
+    expect(rightLower(m)).toMatchObject({ score: 3, belowMinimum: false, lesionInfectionMl: expect.closeTo(16, 9) });
+    expect(m.severity.total).toBe(3);
+  });
+
+  it('reports "no infection" for a clean zone, and states the thresholds in the method and the measurements', () => {
+    const m = quantify(chest());
+    expect(rightLower(m)).toMatchObject({ score: 0, belowMinimum: false, scoreReason: 'no infection' });
+    expect(m.severity.minimum).toEqual(SEVERITY_MINIMUM);
+    expect(SEVERITY_MINIMUM).toEqual({ zoneInvolvementPercent: MIN_ZONE_INVOLVEMENT_PERCENT, zoneLesionMl: MIN_ZONE_LESION_ML, lesionVolumeMl: 0.1 });
+    expect(m.severity.method).toContain('scores above 0 only when at least 1.0 mL and 0.5 % of its volume is infection in lesions');
   });
 });

@@ -1,22 +1,28 @@
 import { OpalError } from '../errors/index.ts';
-import { connectedComponents3d } from '../lung/connectedComponents3d.ts';
 import { InfectionLabel, LungLabel, type Mat3, type Vec3 } from '../volume/index.ts';
-import type {
-  LungMeasurement,
-  LungSide,
-  LungZone,
-  Measurements,
-  ZoneMeasurement,
-  ZoneScore,
-} from './Measurements.ts';
+import { findLesions, MIN_LESION_VOLUME_ML, sliceZoneTable, ZONES } from './lesions.ts';
+import type { LungMeasurement, LungSide, Measurements, SeverityMinimum, ZoneMeasurement, ZoneScore } from './Measurements.ts';
+
+/** A zone scores above 0 only with at least this much of its lung volume in lesions (%). */
+export const MIN_ZONE_INVOLVEMENT_PERCENT = 0.5;
+/** ...and at least this much infection in lesions (mL). */
+export const MIN_ZONE_LESION_ML = 1;
+
+export const SEVERITY_MINIMUM: SeverityMinimum = {
+  zoneInvolvementPercent: MIN_ZONE_INVOLVEMENT_PERCENT,
+  zoneLesionMl: MIN_ZONE_LESION_ML,
+  lesionVolumeMl: MIN_LESION_VOLUME_ML,
+};
 
 export const SEVERITY_METHOD =
   'Zone-based approximation of the lobar CT severity score: each lung is split into upper, middle and lower thirds of its ' +
   'cranio-caudal extent (not anatomical lobes); each of the six zones scores 0 (none), 1 (<5 %), 2 (5-25 %), 3 (26-50 %), ' +
-  '4 (51-75 %) or 5 (>75 % involved); total 0-30.';
+  `4 (51-75 %) or 5 (>75 % involved); total 0-30. A zone scores above 0 only when at least ${MIN_ZONE_LESION_ML.toFixed(1)} mL ` +
+  `and ${MIN_ZONE_INVOLVEMENT_PERCENT} % of its volume is infection in lesions (connected regions of at least ` +
+  `${MIN_LESION_VOLUME_ML} mL); below that minimum, scattered specks score 0.`;
 
-/** Smallest connected infection region counted as a lesion. */
-export const MIN_LESION_VOLUME_MM3 = 10;
+/** @deprecated Use MIN_LESION_VOLUME_ML: smallest connected infection region counted as a lesion. */
+export const MIN_LESION_VOLUME_MM3 = MIN_LESION_VOLUME_ML * 1000;
 
 export interface QuantifyInput {
   /** 0 background, 1 right lung, 2 left lung. */
@@ -27,6 +33,14 @@ export interface QuantifyInput {
   spacingMm: Vec3;
   /** Voxel axes in LPS (Volume.direction); decides which end of the k axis is superior. Identity when absent. */
   direction?: Mat3;
+  /** LPS position of voxel (0,0,0) (Volume.originMm), for the lesion centroids; [0,0,0] when absent. */
+  originMm?: Vec3;
+  /** The CT in HU (Volume.voxels), for each lesion's mean HU (null without it). */
+  hu?: Int16Array | Float32Array;
+  /** The model's per-voxel confidence in its label, 0-255, for each lesion's mean confidence. */
+  confidence?: Uint8Array;
+  /** The labels the model wrote before any manual edit: painted voxels are left out of the confidence. */
+  modelInfection?: Uint8Array;
   /** Warnings carried into the measurements (e.g. from the lung mask). */
   warnings?: string[];
 }
@@ -45,12 +59,42 @@ export function zoneScore(involvementPercent: number): ZoneScore {
   return 5;
 }
 
-const ZONES: LungZone[] = ['upper', 'middle', 'lower'];
+const fmtMl = (x: number): string => x.toFixed(x < 10 ? 2 : 1);
+// Two decimals under 1 %, so a zone at 0.47 % never prints as the 0.5 % it fell short of.
+const fmtPercent = (x: number): string => (x < 1 ? x.toFixed(2) : x.toFixed(1));
+const BAND_TEXT = ['none', '<5 %', '5-25 %', '26-50 %', '51-75 %', '>75 %'];
+
+export interface ZoneScoreInputs {
+  infectionMl: number;
+  involvementPercent: number;
+  lesionInfectionMl: number;
+  lesionInvolvementPercent: number;
+}
+
+/**
+ * The zone's score with the minimum (SEVERITY_METHOD): 0 unless the infection in lesions reaches
+ * both `minimum.zoneLesionMl` and `minimum.zoneInvolvementPercent`; above it, the published band
+ * of the zone's whole involvement (at least 1). Returns the reason in words for the report.
+ */
+export function scoreZone(z: ZoneScoreInputs, minimum: SeverityMinimum = SEVERITY_MINIMUM): Pick<ZoneMeasurement, 'score' | 'belowMinimum' | 'scoreReason'> {
+  if (z.infectionMl <= 0) return { score: 0, belowMinimum: false, scoreReason: 'no infection' };
+  if (z.lesionInfectionMl < minimum.zoneLesionMl || z.lesionInvolvementPercent < minimum.zoneInvolvementPercent) {
+    return {
+      score: 0,
+      belowMinimum: true,
+      scoreReason:
+        `below the minimum: ${fmtMl(z.lesionInfectionMl)} of ${fmtMl(z.infectionMl)} mL in lesions ` +
+        `(${fmtPercent(z.lesionInvolvementPercent)} % of the zone); needs ${minimum.zoneLesionMl.toFixed(1)} mL and ${minimum.zoneInvolvementPercent} %`,
+    };
+  }
+  const score = Math.max(1, zoneScore(z.involvementPercent)) as ZoneScore;
+  return { score, belowMinimum: false, scoreReason: `${fmtPercent(z.involvementPercent)} % involved (${BAND_TEXT[score]})` };
+}
 
 /**
  * The numbers OPAL reports for one study (DESIGN.md §3.7): per-class infection volume, each lung's
- * volume and involvement, the six-zone severity score and the lesion count (3-D 26-connected
- * components of infection of at least 10 mm³).
+ * volume and involvement, the six-zone severity score with its minimum (scoreZone) and the lesion
+ * list (findLesions: 3-D 26-connected components of infection of at least MIN_LESION_VOLUME_ML).
  */
 export function quantify(input: QuantifyInput): Measurements {
   const { lungs, infection, dims, spacingMm } = input;
@@ -62,12 +106,20 @@ export function quantify(input: QuantifyInput): Measurements {
       `Masks have ${lungs.length} and ${infection.length} voxels; the volume has ${n}.`,
     );
   }
-  const voxelMm3 = spacingMm[0] * spacingMm[1] * spacingMm[2];
-  const voxelMl = voxelMm3 / 1000;
+  for (const [name, arr] of [['CT', input.hu], ['confidence', input.confidence], ['model labelmap', input.modelInfection]] as const) {
+    if (arr && arr.length !== n) throw new OpalError('E_BAD_ARGUMENT', `The ${name} has ${arr.length} voxels; the volume has ${n}.`);
+  }
+  const voxelMl = (spacingMm[0] * spacingMm[1] * spacingMm[2]) / 1000;
   const superiorIsHighK = (input.direction?.[8] ?? 1) >= 0;
   const sliceSize = nx * ny;
 
   // Per slice and lung: lung voxels, GGO and consolidation voxels inside that lung.
+  // The label values are read into locals once: imported constants can be module getters
+  // (tsx, vitest), and a getter call per voxel made this loop ten times slower.
+  const GGO = InfectionLabel.GroundGlassOpacity;
+  const CONS = InfectionLabel.Consolidation;
+  const RIGHT = LungLabel.RightLung;
+  const LEFT = LungLabel.LeftLung;
   const perSlice = new Float64Array(nz * 3 * 3); // [k][lung 0..2][lungVox, ggo, cons]
   let ggoTotal = 0;
   let consTotal = 0;
@@ -76,56 +128,67 @@ export function quantify(input: QuantifyInput): Measurements {
     for (let p = 0; p < sliceSize; p++) {
       const v = base + p;
       const inf = infection[v];
-      if (inf === InfectionLabel.GroundGlassOpacity) ggoTotal++;
-      else if (inf === InfectionLabel.Consolidation) consTotal++;
+      if (inf === GGO) ggoTotal++;
+      else if (inf === CONS) consTotal++;
       const lung = lungs[v];
-      if (lung !== LungLabel.RightLung && lung !== LungLabel.LeftLung) continue;
+      if (lung !== RIGHT && lung !== LEFT) continue;
       const o = (k * 3 + lung) * 3;
       perSlice[o]++;
-      if (inf === InfectionLabel.GroundGlassOpacity) perSlice[o + 1]++;
-      else if (inf === InfectionLabel.Consolidation) perSlice[o + 2]++;
+      if (inf === GGO) perSlice[o + 1]++;
+      else if (inf === CONS) perSlice[o + 2]++;
     }
   }
 
-  const measureLung = (side: LungSide): LungMeasurement => {
-    const label = side === 'right' ? LungLabel.RightLung : LungLabel.LeftLung;
+  // Zone of each slice per lung label (index 0: both lungs' combined extent, for infection outside them).
+  const extent = (labels: number[]): [number, number] => {
     let kMin = -1;
     let kMax = -1;
     for (let k = 0; k < nz; k++) {
-      if (perSlice[(k * 3 + label) * 3] > 0) {
+      if (labels.some((l) => perSlice[(k * 3 + l) * 3] > 0)) {
         if (kMin < 0) kMin = k;
         kMax = k;
       }
     }
+    return [kMin, kMax];
+  };
+  const sliceZones = [[1, 2], [1], [2]].map((labels) => sliceZoneTable(nz, ...extent(labels), superiorIsHighK)) as [Int8Array, Int8Array, Int8Array];
+
+  const { lesions, lesionVoxelsByZone } = findLesions({
+    infection,
+    lungs,
+    dims,
+    spacingMm,
+    originMm: input.originMm,
+    direction: input.direction,
+    hu: input.hu,
+    confidence: input.confidence,
+    modelInfection: input.modelInfection,
+    sliceZones,
+  });
+
+  const measureLung = (side: LungSide): LungMeasurement => {
+    const label = side === 'right' ? LungLabel.RightLung : LungLabel.LeftLung;
     const zoneSums = ZONES.map(() => [0, 0, 0]);
     const total = [0, 0, 0];
-    if (kMin >= 0) {
-      // Thirds of the lung's own cranio-caudal extent, counted from its inferior end: the lower
-      // third is the first round(h) slices, the middle one ends at round(2h) (h = extent / 3).
-      const h = (kMax - kMin + 1) / 3;
-      const b1 = Math.round(h);
-      const b2 = Math.round(2 * h);
-      for (let k = kMin; k <= kMax; k++) {
-        const fromBottom = superiorIsHighK ? k - kMin : kMax - k;
-        const zone = fromBottom < b1 ? 2 : fromBottom < b2 ? 1 : 0; // ZONES = upper, middle, lower
-        const o = (k * 3 + label) * 3;
-        for (let c = 0; c < 3; c++) {
-          zoneSums[zone][c] += perSlice[o + c];
-          total[c] += perSlice[o + c];
-        }
+    for (let k = 0; k < nz; k++) {
+      const zone = sliceZones[label][k];
+      if (zone < 0) continue;
+      const o = (k * 3 + label) * 3;
+      for (let c = 0; c < 3; c++) {
+        zoneSums[zone][c] += perSlice[o + c];
+        total[c] += perSlice[o + c];
       }
     }
     const zones: ZoneMeasurement[] = ZONES.map((zone, z) => {
       const [lungVox, ggo, cons] = zoneSums[z];
-      const involvementPercent = lungVox > 0 ? (100 * (ggo + cons)) / lungVox : 0;
-      return {
-        side,
-        zone,
-        lungVolumeMl: lungVox * voxelMl,
+      const lesionVox = lesionVoxelsByZone[3 * label + z];
+      const inputs: ZoneScoreInputs = {
         infectionMl: (ggo + cons) * voxelMl,
-        involvementPercent,
-        score: zoneScore(involvementPercent),
+        involvementPercent: lungVox > 0 ? (100 * (ggo + cons)) / lungVox : 0,
+        lesionInfectionMl: lesionVox * voxelMl,
+        lesionInvolvementPercent: lungVox > 0 ? (100 * lesionVox) / lungVox : 0,
       };
+      return { side, zone, lungVolumeMl: lungVox * voxelMl, ...inputs, ...scoreZone(inputs) };
     });
     return {
       side,
@@ -156,52 +219,12 @@ export function quantify(input: QuantifyInput): Measurements {
       groundGlassMl: ggoTotal * voxelMl,
       consolidationMl: consTotal * voxelMl,
       totalMl: (ggoTotal + consTotal) * voxelMl,
-      lesionCount: countLesions(infection, dims, voxelMm3),
+      lesionCount: lesions.length,
       outsideLungsMl,
     },
-    severity: { total: severityTotal, max: 30, method: SEVERITY_METHOD },
+    severity: { total: severityTotal, max: 30, method: SEVERITY_METHOD, minimum: { ...SEVERITY_MINIMUM } },
+    lesions,
     voxelVolumeMl: voxelMl,
     warnings,
   };
-}
-
-/** 26-connected components of infection (any class) of at least MIN_LESION_VOLUME_MM3, within its bounding box. */
-export function countLesions(infection: Uint8Array, dims: Vec3, voxelMm3: number): number {
-  const [nx, ny, nz] = dims;
-  let x0 = nx,
-    x1 = -1,
-    y0 = ny,
-    y1 = -1,
-    z0 = nz,
-    z1 = -1;
-  for (let k = 0, v = 0; k < nz; k++) {
-    for (let j = 0; j < ny; j++) {
-      for (let i = 0; i < nx; i++, v++) {
-        if (infection[v] === 0) continue;
-        if (i < x0) x0 = i;
-        if (i > x1) x1 = i;
-        if (j < y0) y0 = j;
-        if (j > y1) y1 = j;
-        if (k < z0) z0 = k;
-        if (k > z1) z1 = k;
-      }
-    }
-  }
-  if (x1 < 0) return 0;
-  const bx = x1 - x0 + 1;
-  const by = y1 - y0 + 1;
-  const bz = z1 - z0 + 1;
-  const box = new Uint8Array(bx * by * bz);
-  for (let k = 0; k < bz; k++) {
-    for (let j = 0; j < by; j++) {
-      const src = x0 + nx * (y0 + j + ny * (z0 + k));
-      const dst = bx * (j + by * k);
-      for (let i = 0; i < bx; i++) box[dst + i] = infection[src + i] !== 0 ? 1 : 0;
-    }
-  }
-  const cc = connectedComponents3d(box, [bx, by, bz], 26);
-  const minVoxels = MIN_LESION_VOLUME_MM3 / voxelMm3;
-  let lesions = 0;
-  for (let id = 1; id <= cc.count; id++) if (cc.sizes[id] >= minVoxels) lesions++;
-  return lesions;
 }

@@ -10,6 +10,8 @@ describe('quantify on the phantom truth masks', () => {
     dims: p.volume.dims,
     spacingMm: p.volume.spacingMm,
     direction: p.volume.direction,
+    originMm: p.volume.originMm,
+    hu: p.volume.voxels as Int16Array,
   });
   const t = p.truth;
 
@@ -45,4 +47,34 @@ describe('quantify on the phantom truth masks', () => {
     expect(m.infection.lesionCount).toBeGreaterThan(0);
     expect(m.infection.lesionCount).toBeLessThanOrEqual(t.lesions.length);
   });
+
+  it('lists the painted lesions with their lung, zone, class mix and centre (touching ones as one lesion)', () => {
+    // Every painted lesion is far above the 0.1 mL minimum, so the lesions hold all the infection.
+    const sum = m.lesions.reduce((a, l) => a + l.volumeMl, 0);
+    expect(sum).toBeCloseTo(t.infection.total.volumeMl, 9);
+    expect(m.lesions.reduce((a, l) => a + l.consolidationMl, 0)).toBeCloseTo(t.infection.consolidation.volumeMl, 9);
+    expect(m.lesions.map((l) => l.volumeMl)).toEqual([...m.lesions.map((l) => l.volumeMl)].sort((a, b) => b - a));
+    for (const lesion of m.lesions) {
+      // The painted lesion nearest to its centroid lies in the same lung and zone, within a voxel or two.
+      const nearest = [...t.lesions].sort((a, b) => dist(a.centreMm, lesion.centroidLpsMm) - dist(b.centreMm, lesion.centroidLpsMm))[0];
+      expect(lesion.lung).toBe(nearest.lung);
+      expect(lesion.zone).toBe(nearest.zone);
+      expect(dist(nearest.centreMm, lesion.centroidLpsMm)).toBeLessThan(2 * p.volume.spacingMm[2]);
+      const [ci, cj, ck] = lesion.centroidVoxel;
+      const { min, max } = lesion.boundingBoxVoxel;
+      expect(ci >= min[0] && ci <= max[0] && cj >= min[1] && cj <= max[1] && ck >= min[2] && ck <= max[2]).toBe(true);
+    }
+    // Mean HU in the phantom's ranges: ground-glass lesions well below consolidation ones.
+    const ggo = m.lesions.filter((l) => l.consolidationMl === 0);
+    const cons = m.lesions.filter((l) => l.groundGlassMl === 0);
+    expect(Math.max(...ggo.map((l) => l.meanHu!))).toBeLessThan(Math.min(...cons.map((l) => l.meanHu!)));
+  });
+
+  it('scores every zone that holds a painted lesion above 0', () => {
+    for (const l of t.lesions) expect(m.lungs[l.lung].zones.find((z) => z.zone === l.zone)!.score).toBeGreaterThan(0);
+  });
 });
+
+function dist(a: readonly number[], b: readonly number[]): number {
+  return Math.hypot(a[0] - b[0], a[1] - b[1], a[2] - b[2]);
+}
