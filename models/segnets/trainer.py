@@ -38,6 +38,7 @@ from .training.objective import pseudo_infection_loss, soft_pseudo_infection_los
 from .training.run import RunFolderError, run_training, seed_everything, started_config
 from .training.trainer import Trainer
 
+EMPTY_ARGUMENT = "''"
 EXIT_STOPPED = 75  # EX_TEMPFAIL: stopped by a signal or the time budget; resumable
 
 __all__ = [
@@ -138,6 +139,20 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     f.add_argument("--reproduce", default="")
     f.add_argument("--verify-run", default="", help="another run of the same command: record whether its weights are identical")
     return p.parse_args(argv)
+
+
+def train_command(cfg: TrainConfig, out: str) -> str:
+    """The ``segnets.trainer train`` command line that starts ``cfg`` (flags for non-default fields only)."""
+    default, now = config_to_json(TrainConfig()), config_to_json(cfg)
+    parts = ["python -m segnets.trainer train"]
+    for flag, (name, _) in _RECIPE_FLAGS.items():
+        if name != "data_root" and now[name] != default[name]:
+            value = now[name]
+            text = ",".join(f"{x:g}" for x in value) if isinstance(value, list) else str(value)
+            parts.append(f"{flag} {text or EMPTY_ARGUMENT}")
+    if cfg.deep_supervision:
+        parts.append("--deep-supervision")
+    return " ".join([*parts, "--out", out])
 
 
 def config_from_args(args: argparse.Namespace) -> TrainConfig:

@@ -8,6 +8,7 @@ from string import Template
 from typing import Any
 
 from ..augment import AugmentConfig
+from ..training.hardware import plural
 from .constants import PAPER_EPOCHS, PAPER_INPUT_PX
 
 TEMPLATE_PATH = Path(__file__).with_name("card_template.md")
@@ -18,6 +19,8 @@ def format_with_ci(value: float, ci: list[float]) -> str:
 
 
 def minutes_in_words(minutes: float) -> str:
+    if minutes < 1:
+        return "under a minute"
     if minutes < 90:
         return f"{minutes:.0f} minutes"
     if minutes < 48 * 60:
@@ -63,7 +66,8 @@ def render_card(manifest: dict[str, Any], evaluation: dict[str, Any], sessions: 
     sessions = sessions or []
     threads = {s.get("threads") for s in sessions} or {cfg.get("threads")}
     gpu = next((s["gpu"] for s in sessions if s.get("gpu")), None)
-    hardware_short = f"a {gpu} GPU" if gpu else f"{'/'.join(str(x) for x in sorted(threads, key=str))} CPU threads"
+    count = "/".join(str(x) for x in sorted(threads, key=str))
+    hardware_short = f"a {gpu} GPU" if gpu else f"{count} CPU thread{'' if count == '1' else 's'}"
     batch_text = f"{t['batch']['labelled']} labelled + {t['batch']['pseudo']} pseudo-labelled slices"
     reproduction = t.get("reproduction", {})
     verified = reproduction.get("verifiedAgainst")
@@ -85,6 +89,7 @@ def render_card(manifest: dict[str, Any], evaluation: dict[str, Any], sessions: 
         "std": intensity["std"],
         "train_slices": len(evaluation["train_stems"]),
         "val_slices": val["slices"],
+        "labelled_slices": val["slices"] + len(evaluation["train_stems"]),
         "link_threshold": cfg.get("link_threshold", 0.85),
         "pseudo_sentence": f"Pseudo-labels (Semi-Inf-Net outputs from COVID-19-CT-Seg, coronacases + Radiopaedia CC BY-NC-SA 3.0): "
         f"{t['pseudoLabels']}; {t['pseudoData']}.",
@@ -105,7 +110,7 @@ def render_card(manifest: dict[str, Any], evaluation: dict[str, Any], sessions: 
         "per_slice": ", ".join(f"{k}: {v:.2f}" for k, v in val["perSliceInfectionDice"].items()),
         "false_positive_text": fp_text,
         "pseudo_agreement_text": agreement,
-        "speed_threads": evaluation.get("cpuMsPerSliceThreads", cfg.get("threads")),
+        "speed_threads": plural(int(evaluation.get("cpuMsPerSliceThreads", cfg.get("threads", 2))), "thread"),
         "speed_text": ", ".join(f"{k}×{k} px: {v} ms" for k, v in m["cpuMsPerSliceTorch"].items()),
         "resolution_caveat": ": small and thin lesions and lesion borders blur" if t["inputSizePx"] < 256 else "",
         "budget_sentence": budget_sentence(t, hardware_short),

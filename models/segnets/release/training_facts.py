@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..training.config import TrainConfig
-from ..training.hardware import hardware_in_words
+from ..training.hardware import hardware_in_words, plural
 from .constants import WINDOW_ESTIMATE
 
 
@@ -43,7 +43,7 @@ def training_section(
     pseudo_volumes = summary.get("pseudo_train_volumes")
     held = cfg.heldout_pseudo_volume
     pseudo_text = (
-        f"{pseudo_slices} pseudo-labelled slices of {pseudo_volumes} volumes" + (f" (volume {held} held out)" if held else " (none held out)")
+        f"{plural(pseudo_slices, 'pseudo-labelled slice')} of {plural(pseudo_volumes, 'volume')}" + (f" (volume {held} held out)" if held else " (none held out)")
         if pseudo_slices
         else "no pseudo-labelled slices"
     )

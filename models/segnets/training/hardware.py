@@ -42,8 +42,12 @@ def describe_machine(device: str, threads: int) -> dict[str, Any]:
     return info
 
 
+def plural(count: int, word: str) -> str:
+    return f"{count} {word}" + ("" if count == 1 else "s")
+
+
 def hardware_in_words(machine: dict[str, Any]) -> str:
     """``"CPU: Intel Xeon ... (2 cores usable; torch 1.13.0, 2 threads)"`` or the GPU's name."""
     if machine.get("gpu"):
         return f"GPU: {machine['gpu']} (torch {machine['torch']})"
-    return f"CPU: {machine['cpu']} ({machine['cores']} cores usable; torch {machine['torch']}, {machine['threads']} threads)"
+    return f"CPU: {machine['cpu']} ({plural(machine['cores'], 'core')} usable; torch {machine['torch']}, {plural(machine['threads'], 'thread')})"
