@@ -145,6 +145,10 @@ export async function segmentStudy(
     dims: volume.dims,
     spacingMm: volume.spacingMm,
     direction: volume.direction,
+    // The lesion list's centroids (LPS), mean HU and the model's mean confidence.
+    originMm: volume.originMm,
+    hu: volume.voxels instanceof Int16Array || volume.voxels instanceof Float32Array ? volume.voxels : undefined,
+    confidence,
     warnings: warnings.map((w) => `${w.code}: ${w.message}`),
   });
   lap('quantification');

@@ -28,7 +28,11 @@ export interface EngineServices {
   scanFolder(path: string, hooks: { onProgress?: (filesSeen: number, filesTotal?: number) => void; signal?: AbortSignal }): Promise<ScanResult>;
   loadVolume(path: string, seriesInstanceUid?: string): Promise<{ volume: Volume; warnings: string[] }>;
   segment(volume: Volume, hooks: SegmentHooks): Promise<SegmentationOutput>;
-  measure(volume: Volume, lungs: Uint8Array, infection: Uint8Array): Measurements;
+  /**
+   * Measurements and the lesion list. `model` carries the model's confidence and its own labels
+   * (before edits), so that each lesion's mean confidence leaves out voxels painted by hand.
+   */
+  measure(volume: Volume, lungs: Uint8Array, infection: Uint8Array, model?: { confidence?: Uint8Array; infection?: Uint8Array }): Measurements;
   exportResults(args: {
     outDir: string;
     volume: Volume;

@@ -36,6 +36,11 @@ interface OpenVolume {
   lungs: Uint8Array | null;
   /** The model's per-voxel confidence from the last run, kept for review and export. */
   confidence: Uint8Array | null;
+  /**
+   * The labels the model wrote (a copy, never edited): a voxel whose label now differs was painted
+   * by hand and has no model confidence for its label, so the lesion list leaves it out.
+   */
+  modelInfection: Uint8Array | null;
   provenance: ModelProvenance | null;
   measurements: Measurements | null;
   journal: UndoJournal;
@@ -136,6 +141,7 @@ export class OpalSession implements SessionHandlers {
       info,
       infection: null,
       confidence: null,
+      modelInfection: null,
       lungs: null,
       provenance: null,
       measurements: null,
@@ -174,11 +180,12 @@ export class OpalSession implements SessionHandlers {
       v.infection = out.infection;
       v.lungs = out.lungs;
       v.confidence = out.confidence;
+      v.modelInfection = out.infection.slice();
       v.provenance = out.provenance;
       v.revision++;
       v.journal.clear();
       this.executionProvider = out.executionProvider;
-      v.measurements = this.options.engine.measure(v.volume, out.lungs, out.infection);
+      v.measurements = this.measure(v.volume, out.lungs, out.infection, v);
       this.emit({ type: 'labelmap-changed', volumeHandle, revision: v.revision });
       return { volumeHandle, revision: v.revision, executionProvider: out.executionProvider, durationMs: performance.now() - t0, measurements: v.measurements };
     } catch (e) {
@@ -187,6 +194,7 @@ export class OpalSession implements SessionHandlers {
         v.infection = null;
         v.lungs = null;
         v.confidence = null;
+        v.modelInfection = null;
         v.revision++;
         this.emit({ type: 'labelmap-changed', volumeHandle, revision: v.revision });
         throw new OpalError('E_CANCELLED');
@@ -216,7 +224,14 @@ export class OpalSession implements SessionHandlers {
   private afterEdit(v: OpenVolume): void {
     v.revision++;
     if (v.provenance) v.provenance = { ...v.provenance, edited: true };
-    if (v.lungs && v.infection) v.measurements = this.options.engine.measure(v.volume, v.lungs, v.infection);
+    if (v.lungs && v.infection) v.measurements = this.measure(v.volume, v.lungs, v.infection, v);
+  }
+
+  private measure(volume: Volume, lungs: Uint8Array, infection: Uint8Array, v: OpenVolume): Measurements {
+    return this.options.engine.measure(volume, lungs, infection, {
+      ...(v.confidence ? { confidence: v.confidence } : {}),
+      ...(v.modelInfection ? { infection: v.modelInfection } : {}),
+    });
   }
 
   async commitStroke({ volumeHandle, diff }: { volumeHandle: string; diff: LabelmapDiff }): Promise<EditResult> {

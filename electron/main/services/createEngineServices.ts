@@ -63,8 +63,19 @@ export function createEngineServices(): EngineServices {
       };
     },
 
-    measure(volume, lungs, infection) {
-      return quantify({ lungs, infection, dims: volume.dims, spacingMm: volume.spacingMm, direction: volume.direction });
+    measure(volume, lungs, infection, model) {
+      return quantify({
+        lungs,
+        infection,
+        dims: volume.dims,
+        spacingMm: volume.spacingMm,
+        direction: volume.direction,
+        // The lesion list's centroids (LPS), mean HU and the model's mean confidence.
+        originMm: volume.originMm,
+        hu: volume.voxels instanceof Int16Array || volume.voxels instanceof Float32Array ? volume.voxels : undefined,
+        confidence: model?.confidence,
+        modelInfection: model?.infection,
+      });
     },
 
     async exportResults(args) {
