@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { generateChestPhantom, PHANTOM_CONSOLIDATION_HU, PHANTOM_GGO_HU, type ChestPhantom } from './generateChestPhantom.ts';
+import { createHash } from 'node:crypto';
+import {
+  generateChestPhantom,
+  PHANTOM_ATELECTASIS_HU,
+  PHANTOM_CONSOLIDATION_HU,
+  PHANTOM_EFFUSION_HU,
+  PHANTOM_GGO_HU,
+  PhantomFinding,
+  type ChestPhantom,
+  type PhantomProfile,
+} from './generateChestPhantom.ts';
 import { InfectionLabel, LungLabel, voxelToPatient } from '../volume/index.ts';
 
 // Small phantoms keep the suite fast; the anatomy is in millimetres, so it is the same chest.
@@ -143,5 +153,181 @@ describe('generateChestPhantom', () => {
     for (const bad of [{ size: 8 }, { slices: 0 }, { seed: 1.5 }, { pixelSpacingMm: -1 }, { sliceThicknessMm: 0 }]) {
       expect(() => generateChestPhantom(bad)).toThrow(expect.objectContaining({ code: 'E_BAD_ARGUMENT' }));
     }
+  });
+});
+
+function count(mask: Uint8Array, value: number, where?: (n: number) => boolean): number {
+  let c = 0;
+  for (let n = 0; n < mask.length; n++) if (mask[n] === value && (!where || where(n))) c++;
+  return c;
+}
+
+function sha256(a: ArrayBufferView): string {
+  return createHash('sha256').update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength)).digest('hex');
+}
+
+describe('generateChestPhantom profiles', () => {
+  const profiles: PhantomProfile[] = ['normal', 'covid', 'severe'];
+  const byProfile = Object.fromEntries(profiles.map((profile) => [profile, generateChestPhantom({ ...opts, profile })])) as Record<PhantomProfile, ChestPhantom>;
+
+  it('makes covid the default, voxel for voxel', () => {
+    const covid = byProfile.covid;
+    expect(covid.truth.profile).toBe('covid');
+    expect(phantom.truth.profile).toBe('covid');
+    expect(sha256(covid.volume.voxels)).toBe(sha256(phantom.volume.voxels));
+    expect(covid.truth).toEqual(phantom.truth);
+    expect(covid.findings).toBeNull();
+  });
+
+  it('keeps the covid phantom of seed 1 at 512x512x64 exactly as it has always been', () => {
+    const p = generateChestPhantom({ seed: 1, size: 512, slices: 64 });
+    // Hashes of the voxels and masks from before profiles existed: goldens and fixtures stay valid.
+    expect(sha256(p.volume.voxels).slice(0, 16)).toBe('45d06f274cb53c39');
+    expect(sha256(p.lungs).slice(0, 16)).toBe('658c500eec73c777');
+    expect(sha256(p.infection).slice(0, 16)).toBe('814b75a7a477bf35');
+    expect(p.truth.lungs.total.volumeMl).toBeCloseTo(3964.593, 2);
+    expect(p.truth.infection.groundGlassOpacity.volumeMl).toBeCloseTo(90.366, 2);
+    expect(p.truth.infection.consolidation.volumeMl).toBeCloseTo(25.763, 2);
+    expect(p.truth.effusion.total.voxels).toBe(0);
+    expect(p.truth.atelectasis.total.voxels).toBe(0);
+    expect(p.volume.meta.seriesInstanceUid).toBe('2.25.274653389589880311375881322737063673553');
+    expect(p.volume.meta.seriesDescription).toBe('OPAL chest phantom seed 1');
+  });
+
+  it.each(profiles)('reports %s truth volumes equal to the voxel counts of its masks', (profile) => {
+    const p = byProfile[profile];
+    const t = p.truth;
+    const findings = p.findings ?? new Uint8Array(p.lungs.length);
+    const inRight = (n: number): boolean => p.lungs[n] === LungLabel.RightLung;
+    const inLeft = (n: number): boolean => p.lungs[n] === LungLabel.LeftLung;
+    const nx = p.volume.dims[0];
+    const rightSide = (n: number): boolean => p.volume.originMm[0] + (n % nx) * p.volume.spacingMm[0] < 0;
+    expect(t.profile).toBe(profile);
+    expect(t.lungs.right.voxels).toBe(count(p.lungs, LungLabel.RightLung));
+    expect(t.lungs.left.voxels).toBe(count(p.lungs, LungLabel.LeftLung));
+    expect(t.infection.groundGlassOpacity.voxels).toBe(count(p.infection, InfectionLabel.GroundGlassOpacity));
+    expect(t.infection.consolidation.voxels).toBe(count(p.infection, InfectionLabel.Consolidation));
+    expect(t.perLung.right.consolidation.voxels).toBe(count(p.infection, InfectionLabel.Consolidation, inRight));
+    expect(t.perLung.left.groundGlassOpacity.voxels).toBe(count(p.infection, InfectionLabel.GroundGlassOpacity, inLeft));
+    expect(t.effusion.right.voxels).toBe(count(findings, PhantomFinding.Effusion, rightSide));
+    expect(t.effusion.total.voxels).toBe(count(findings, PhantomFinding.Effusion));
+    expect(t.atelectasis.right.voxels).toBe(count(findings, PhantomFinding.Atelectasis, inRight));
+    expect(t.atelectasis.left.voxels).toBe(count(findings, PhantomFinding.Atelectasis, inLeft));
+    expect(t.lesions.reduce((a, l) => a + l.voxels, 0)).toBe(t.infection.total.voxels);
+    for (const x of [t.lungs.total, t.infection.total, t.effusion.total, t.effusion.left, t.atelectasis.total]) {
+      expect(x.volumeMl).toBeCloseTo(x.voxels * t.voxelVolumeMl, 9);
+    }
+    expect(JSON.parse(JSON.stringify(t))).toEqual(t);
+  });
+
+  it('paints no lesion at all in the normal chest, and otherwise the same chest as covid', () => {
+    const normal = byProfile.normal;
+    const covid = byProfile.covid;
+    expect(count(normal.infection, 0)).toBe(normal.infection.length);
+    expect(normal.truth.infection.total.voxels).toBe(0);
+    expect(normal.truth.lesions).toEqual([]);
+    expect(normal.truth.perLung.right.involvedPercent).toBe(0);
+    expect(normal.findings).toBeNull();
+    expect(sha256(normal.lungs)).toBe(sha256(covid.lungs));
+    let differs = 0;
+    for (let n = 0; n < covid.infection.length; n++) if (covid.infection[n] === 0 && normal.volume.voxels[n] !== covid.volume.voxels[n]) differs++;
+    expect(differs).toBe(0);
+  });
+
+  it('gives each profile its own series UIDs and names it in the series description', () => {
+    const uids = profiles.map((profile) => byProfile[profile].volume.meta.seriesInstanceUid);
+    expect(new Set(uids).size).toBe(3);
+    expect(byProfile.covid.volume.meta.seriesDescription).toBe('OPAL chest phantom seed 7');
+    expect(byProfile.severe.volume.meta.seriesDescription).toBe('OPAL chest phantom seed 7 (severe)');
+  });
+
+  it('consolidates at least 35 % of the right lung in the severe chest, and the consolidation touches the posterior chest wall', () => {
+    const severe = byProfile.severe;
+    const t = severe.truth;
+    const fraction = t.perLung.right.consolidation.voxels / t.lungs.right.voxels;
+    expect(fraction).toBeGreaterThanOrEqual(0.35);
+    expect(fraction).toBeLessThan(0.6);
+    // Pleural-based: consolidated voxels whose posterior neighbour is the chest wall (soft tissue or
+    // bone, not lung, not fluid), away from the mediastinum and the spine.
+    const [nx, ny] = severe.volume.dims;
+    let againstWall = 0;
+    for (let n = 0; n < severe.infection.length; n++) {
+      if (severe.infection[n] !== InfectionLabel.Consolidation) continue;
+      const j = Math.floor(n / nx) % ny;
+      const x = severe.volume.originMm[0] + (n % nx) * severe.volume.spacingMm[0];
+      const behind = n + nx;
+      if (j + 1 < ny && x < -40 && severe.lungs[behind] === 0 && severe.findings?.[behind] === 0 && severe.volume.voxels[behind] > -200) againstWall++;
+    }
+    expect(againstWall).toBeGreaterThan(100);
+    // Dependent: the consolidation's centre lies behind the right lung's centre.
+    const consolidation = t.lesions.find((l) => l.className === 'consolidation' && l.lung === 'right');
+    expect(consolidation?.centreMm[1]).toBeGreaterThan(20);
+  });
+
+  it('puts the severe effusion outside the lung truth, in its HU band, layered behind the left lung', () => {
+    const severe = byProfile.severe;
+    const findings = severe.findings as Uint8Array;
+    const { voxels, originMm, spacingMm, dims } = severe.volume;
+    let effusion = 0;
+    let yMmSum = 0;
+    const bad: string[] = [];
+    for (let n = 0; n < findings.length; n++) {
+      if (findings[n] !== PhantomFinding.Effusion) continue;
+      effusion++;
+      yMmSum += originMm[1] + (Math.floor(n / dims[0]) % dims[1]) * spacingMm[1];
+      if (severe.lungs[n] !== 0 || severe.infection[n] !== 0) bad.push(`voxel ${n} is lung or infection`);
+      if (voxels[n] < PHANTOM_EFFUSION_HU[0] || voxels[n] > PHANTOM_EFFUSION_HU[1]) bad.push(`voxel ${n}: ${voxels[n]} HU`);
+    }
+    expect(bad.slice(0, 5)).toEqual([]);
+    expect(severe.truth.effusion.left.volumeMl).toBeGreaterThan(100);
+    expect(severe.truth.effusion.right.voxels).toBe(0);
+    expect(effusion).toBe(severe.truth.effusion.total.voxels);
+    expect(yMmSum / effusion).toBeGreaterThan(40); // posterior (dependent in a supine patient)
+    // The lungs keep the diseased lung: without the effusion they are still an adult's lungs.
+    expect(severe.truth.lungs.total.volumeMl).toBeGreaterThan(0.9 * byProfile.covid.truth.lungs.total.volumeMl);
+    expect(severe.truth.lungs.total.voxels + effusion).toBe(byProfile.covid.truth.lungs.total.voxels);
+  });
+
+  it('keeps severe atelectasis inside the lungs, out of the infection, in its HU band, and every lesion in its band', () => {
+    const severe = byProfile.severe;
+    const findings = severe.findings as Uint8Array;
+    const { voxels } = severe.volume;
+    const bad: string[] = [];
+    for (let n = 0; n < findings.length; n++) {
+      const v = voxels[n];
+      if (findings[n] === PhantomFinding.Atelectasis) {
+        if (severe.lungs[n] === 0 || severe.infection[n] !== 0) bad.push(`atelectasis voxel ${n} outside lung or in infection`);
+        if (v < PHANTOM_ATELECTASIS_HU[0] || v > PHANTOM_ATELECTASIS_HU[1]) bad.push(`atelectasis voxel ${n}: ${v} HU`);
+      }
+      const inf = severe.infection[n];
+      if (inf !== 0 && severe.lungs[n] === 0) bad.push(`infection voxel ${n} outside the lungs`);
+      if (inf === InfectionLabel.GroundGlassOpacity && (v < PHANTOM_GGO_HU[0] || v > PHANTOM_GGO_HU[1])) bad.push(`GGO voxel ${n}: ${v} HU`);
+      if (inf === InfectionLabel.Consolidation && (v < PHANTOM_CONSOLIDATION_HU[0] || v > PHANTOM_CONSOLIDATION_HU[1])) bad.push(`consolidation voxel ${n}: ${v} HU`);
+    }
+    expect(bad.slice(0, 5)).toEqual([]);
+    expect(severe.truth.atelectasis.right.voxels).toBeGreaterThan(0);
+    expect(severe.truth.atelectasis.left.voxels).toBeGreaterThan(0);
+    // Small beside the consolidation, so an engine that calls it consolidation stays within 15 %.
+    expect(severe.truth.atelectasis.total.volumeMl).toBeLessThan(0.1 * severe.truth.infection.consolidation.volumeMl);
+  });
+
+  it('puts ground glass in the other (left) lung of the severe chest, and air bronchograms in its consolidation', () => {
+    const severe = byProfile.severe;
+    expect(severe.truth.perLung.left.groundGlassOpacity.volumeMl).toBeGreaterThan(20);
+    expect(severe.truth.perLung.left.consolidation.voxels).toBe(0);
+    // Air inside the consolidated region: lung voxels below -900 HU behind the consolidation's front.
+    let air = 0;
+    const [nx, ny] = severe.volume.dims;
+    for (let n = nx; n < severe.lungs.length - nx; n++) {
+      if (severe.lungs[n] !== LungLabel.RightLung || severe.volume.voxels[n] > -900) continue;
+      if (severe.infection[n - 1] === InfectionLabel.Consolidation || severe.infection[n + 1] === InfectionLabel.Consolidation) {
+        if (Math.floor(n / nx) % ny > 0) air++;
+      }
+    }
+    expect(air).toBeGreaterThan(0);
+  });
+
+  it('refuses an unknown profile with E_BAD_ARGUMENT', () => {
+    expect(() => generateChestPhantom({ profile: 'mild' as PhantomProfile })).toThrow(expect.objectContaining({ code: 'E_BAD_ARGUMENT' }));
   });
 });

@@ -15,6 +15,8 @@ import { gaussianTable, mulberry32, xorshift32 } from './seededRandom.ts';
 export interface ChestPhantomOptions {
   /** Seed of every random choice (noise, vessel trees, lesion placement). Default 1. */
   seed?: number;
+  /** Which disease the chest carries (see PhantomProfile). Default 'covid'. */
+  profile?: PhantomProfile;
   /** Number of axial slices. Default 64. */
   slices?: number;
   /** Rows = columns of each slice. Default 256. */
@@ -27,6 +29,28 @@ export interface ChestPhantomOptions {
    */
   sliceThicknessMm?: number;
 }
+
+/**
+ * The disease painted into the same chest (body, ribs, spine, heart, great vessels, airways, lungs
+ * with their vessels are identical in all three for a seed):
+ * - `normal`: no lesions at all (a lesion-free chest: infection and severity must read 0);
+ * - `covid`: seven lesions, one per lung third plus a consolidation core (the phantom OPAL has always
+ *   generated: byte-identical voxels and masks for a seed);
+ * - `severe`: dependent, pleural-based consolidation of 35-50 % of the right lung with air
+ *   bronchograms and a ground-glass margin, dependent basal atelectasis of both lungs, a left pleural
+ *   effusion layering posteriorly, and ground-glass patches in the left lung. It is the case a
+ *   threshold lung mask fails on (dense lung against the chest wall, fluid of the same HU beside it).
+ */
+export type PhantomProfile = 'normal' | 'covid' | 'severe';
+export const PHANTOM_PROFILES: readonly PhantomProfile[] = ['normal', 'covid', 'severe'];
+
+/**
+ * Labels of `ChestPhantom.findings`, the non-infectious findings of the severe profile. Atelectasis
+ * is collapsed lung: inside the lung truth, but not infection (radiologically it is not an
+ * opacity of infection, and MedSeg-style annotations leave it out of ground glass and consolidation).
+ * A pleural effusion is fluid outside the lung: never in the lung truth.
+ */
+export const PhantomFinding = { Effusion: 1, Atelectasis: 2 } as const;
 
 export type LungSide = 'right' | 'left';
 export type LungZone = 'upper' | 'middle' | 'lower';
@@ -58,6 +82,7 @@ export interface PhantomTruth {
   generator: 'opal-chest-phantom';
   version: 1;
   seed: number;
+  profile: PhantomProfile;
   dims: Vec3;
   spacingMm: Vec3;
   originMm: Vec3;
@@ -70,7 +95,11 @@ export interface PhantomTruth {
   lungSlices: Record<LungSide, { first: number; last: number; zones: Record<LungZone, [number, number]> }>;
   lesions: PhantomLesionTruth[];
   /** The HU interval every voxel of each painted tissue lies in. */
-  huRanges: { groundGlassOpacity: [number, number]; consolidation: [number, number] };
+  huRanges: { groundGlassOpacity: [number, number]; consolidation: [number, number]; effusion: [number, number]; atelectasis: [number, number] };
+  /** Pleural effusion (fluid between a lung and the chest wall, not lung), by the side it lies on; zero unless severe. */
+  effusion: { right: VoxelsAndMl; left: VoxelsAndMl; total: VoxelsAndMl };
+  /** Atelectasis (collapsed lung: inside `lungs`, not infection), per lung; zero unless severe. */
+  atelectasis: { right: VoxelsAndMl; left: VoxelsAndMl; total: VoxelsAndMl };
 }
 
 export interface ChestPhantom {
@@ -80,12 +109,18 @@ export interface ChestPhantom {
   lungs: Uint8Array;
   /** 0 background, 1 ground-glass opacity, 2 consolidation (InfectionLabel); always inside `lungs`. */
   infection: Uint8Array;
+  /** 0 none, 1 pleural effusion (never in `lungs`), 2 atelectasis (in `lungs`, never infection): PhantomFinding. Null when the profile paints neither. */
+  findings: Uint8Array | null;
   truth: PhantomTruth;
 }
 
 /** HU intervals the painted lesions are clamped to (the ranges the brief and the literature give). */
 export const PHANTOM_GGO_HU: [number, number] = [-650, -300];
 export const PHANTOM_CONSOLIDATION_HU: [number, number] = [-100, 50];
+/** Simple fluid (a transudate or a non-haemorrhagic exudate). */
+export const PHANTOM_EFFUSION_HU: [number, number] = [0, 20];
+/** Collapsed, airless lung without contrast: a little denser than fluid. */
+export const PHANTOM_ATELECTASIS_HU: [number, number] = [0, 40];
 
 const HU_MIN = -1024;
 const HU_MAX = 3071;
@@ -133,6 +168,10 @@ interface Grid {
  */
 export function generateChestPhantom(opts: ChestPhantomOptions = {}): ChestPhantom {
   const seed = opts.seed ?? 1;
+  const profile = opts.profile ?? 'covid';
+  if (!PHANTOM_PROFILES.includes(profile)) {
+    throw new OpalError('E_BAD_ARGUMENT', `phantom profile must be one of ${PHANTOM_PROFILES.join(', ')}, got ${String(profile)}`);
+  }
   const nz = opts.slices ?? 64;
   const n = opts.size ?? 256;
   if (!Number.isInteger(seed)) throw new OpalError('E_BAD_ARGUMENT', `phantom seed must be an integer, got ${seed}`);
@@ -199,28 +238,44 @@ export function generateChestPhantom(opts: ChestPhantomOptions = {}): ChestPhant
 
   // Infection lesions, inside the lungs only; the labels are exactly the voxels painted.
   const lesionId = new Uint8Array(count);
-  // Lesions draw from their own stream, so that changing the vessel trees never moves them.
-  const plans = planLesions(mulberry32(0x2545f491 ^ Math.imul(seed, 0x27d4eb2d)));
-  plans.forEach((plan, index) => {
-    const id = index + 1;
-    const lung = LUNGS.find((l) => l.side === plan.lung) as LungShape;
-    const range = plan.label === InfectionLabel.GroundGlassOpacity ? PHANTOM_GGO_HU : PHANTOM_CONSOLIDATION_HU;
-    const sd = plan.label === InfectionLabel.GroundGlassOpacity ? NOISE.ggo : NOISE.consolidation;
-    const { centre, radii } = placeLesion(plan, lung);
-    plan.centre = centre;
-    paintLobulatedEllipsoid(g, centre, radii, plan.lobulation, (idx) => {
-      if (lungs[idx] !== lung.label) return;
-      let v = plan.baseHu + sd * noise();
-      if (v < range[0]) v = range[0];
-      else if (v > range[1]) v = range[1];
-      hu[idx] = v;
-      infection[idx] = plan.label;
-      lesionId[idx] = id;
+  let lesions: PaintedLesion[] = [];
+  let findings: Uint8Array | null = null;
+  const paintPlans = (plans: LesionPlan[], firstId: number, skip?: (idx: number) => boolean): void => {
+    plans.forEach((plan, index) => {
+      const id = firstId + index;
+      const lung = LUNGS.find((l) => l.side === plan.lung) as LungShape;
+      const range = plan.label === InfectionLabel.GroundGlassOpacity ? PHANTOM_GGO_HU : PHANTOM_CONSOLIDATION_HU;
+      const sd = plan.label === InfectionLabel.GroundGlassOpacity ? NOISE.ggo : NOISE.consolidation;
+      const { centre, radii } = placeLesion(plan, lung);
+      plan.centre = centre;
+      paintLobulatedEllipsoid(g, centre, radii, plan.lobulation, (idx) => {
+        if (lungs[idx] !== lung.label || (skip !== undefined && skip(idx))) return;
+        let v = plan.baseHu + sd * noise();
+        if (v < range[0]) v = range[0];
+        else if (v > range[1]) v = range[1];
+        hu[idx] = v;
+        infection[idx] = plan.label;
+        lesionId[idx] = id;
+      });
     });
-  });
+  };
+  if (profile === 'covid') {
+    // Lesions draw from their own stream, so that changing the vessel trees never moves them.
+    const plans = planLesions(mulberry32(0x2545f491 ^ Math.imul(seed, 0x27d4eb2d)));
+    paintPlans(plans, 1);
+    lesions = plans;
+  } else if (profile === 'severe') {
+    findings = new Uint8Array(count);
+    const random2 = mulberry32(0x68e31da4 ^ Math.imul(seed, 0x1b873593));
+    lesions = paintSevereDisease(g, hu, lungs, infection, findings, lesionId, gauss, random2);
+    const patches = planLeftGroundGlass(random2);
+    const atelectatic = findings;
+    paintPlans(patches, lesions.length + 1, (idx) => atelectatic[idx] !== 0);
+    lesions = [...lesions, ...patches];
+  }
 
-  const truth = computeTruth(seed, g, lungs, infection, lesionId, plans);
-  const uids = phantomUidsFor(seed, truth.dims, truth.spacingMm);
+  const truth = computeTruth(seed, profile, g, lungs, infection, findings, lesionId, lesions);
+  const uids = phantomUidsFor(seed, truth.dims, truth.spacingMm, profile);
   const volume: Volume<Int16Array> = {
     dims: [n, n, nz],
     spacingMm: [sp, sp, dz],
@@ -230,7 +285,7 @@ export function generateChestPhantom(opts: ChestPhantomOptions = {}): ChestPhant
     meta: {
       modality: 'CT',
       patientName: 'OPAL^PHANTOM',
-      patientId: `OPAL-PHANTOM-${seed}`,
+      patientId: profile === 'covid' ? `OPAL-PHANTOM-${seed}` : `OPAL-PHANTOM-${seed}-${profile.toUpperCase()}`,
       // The UIDs the written series carries (writePhantomSeries), so that exports made from the
       // in-memory phantom reference the same study, series, frame of reference and slices.
       studyInstanceUid: uids.studyInstanceUid,
@@ -238,12 +293,12 @@ export function generateChestPhantom(opts: ChestPhantomOptions = {}): ChestPhant
       frameOfReferenceUid: uids.frameOfReferenceUid,
       sopInstanceUids: Array.from({ length: nz }, (_, k) => uids.sopInstanceUid(k)),
       sopClassUid: '1.2.840.10008.5.1.4.1.1.2',
-      seriesDescription: `OPAL chest phantom seed ${seed}`,
+      seriesDescription: profile === 'covid' ? `OPAL chest phantom seed ${seed}` : `OPAL chest phantom seed ${seed} (${profile})`,
       studyDate: '20200401',
       phantomSeed: seed,
     },
   };
-  return { volume, lungs, infection, truth };
+  return { volume, lungs, infection, findings, truth };
 }
 
 /** Lung cross-section scale at height z: 1 at the base, 0 at the apex (a dome). */
@@ -453,13 +508,16 @@ function paintCapsule(g: Grid, c: Capsule, paint: (idx: number) => void): void {
 }
 
 /**
- * Pulmonary vessel tree of one lung: eight trunks from the hilum fanning up, out, down, forwards
- * and backwards, each branching in two with a random turn, radius ×0.75 and length ×0.72-0.86 per
- * generation, down to about 1 mm. Branches that leave the lung stop there.
+ * Pulmonary vessel tree of one lung: eight trunks of 5 mm radius from the hilum fanning up, out,
+ * down, forwards and backwards (see branchingTree).
  */
 function vesselTree(hilum: Vec3, lung: LungShape, random: () => number): Capsule[] {
   const lateral = lung.side === 'right' ? -1 : 1;
-  const trunks: Vec3[] = [
+  return branchingTree(hilum, vesselTrunks(lateral), lung, random, 26, 10, 5);
+}
+
+function vesselTrunks(lateral: number): Vec3[] {
+  return [
     [0.25 * lateral, 0, 1],
     [0.8 * lateral, -0.2, 0.7],
     [1 * lateral, 0.1, 0.1],
@@ -469,6 +527,14 @@ function vesselTree(hilum: Vec3, lung: LungShape, random: () => number): Capsule
     [0.5 * lateral, -1, -0.1],
     [0.5 * lateral, 1, 0.1],
   ];
+}
+
+/**
+ * A tree grown from `root` along each trunk direction: each segment branches in two with a random
+ * turn, radius ×0.75 and length ×0.72-0.86 per generation, down to about 1 mm. Branches that leave
+ * the lung stop there. Trunk length = trunkLengthMm + jitterMm × random().
+ */
+function branchingTree(root: Vec3, trunks: Vec3[], lung: LungShape, random: () => number, trunkLengthMm: number, jitterMm: number, trunkRadiusMm: number): Capsule[] {
   const out: Capsule[] = [];
   const grow = (p: Vec3, dir: Vec3, length: number, r: number, depth: number): void => {
     const d = normalise(dir);
@@ -483,7 +549,7 @@ function vesselTree(hilum: Vec3, lung: LungShape, random: () => number): Capsule
       grow(end, nd, length * (0.72 + 0.14 * random()), r * 0.75, depth + 1);
     }
   };
-  for (const t of trunks) grow(hilum, t, 26 + 10 * random(), 5, 0);
+  for (const t of trunks) grow(root, t, trunkLengthMm + jitterMm * random(), trunkRadiusMm, 0);
   return out;
 }
 
@@ -494,6 +560,15 @@ function normalise(v: Vec3): Vec3 {
 
 function cross(a: Vec3, b: Vec3): Vec3 {
   return [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]];
+}
+
+/** What the truth needs to know of a painted lesion (its voxels carry its 1-based id in lesionId). */
+interface PaintedLesion {
+  label: typeof InfectionLabel.GroundGlassOpacity | typeof InfectionLabel.Consolidation;
+  lung: LungSide;
+  zone: LungZone;
+  peripheral: boolean;
+  centre: Vec3;
 }
 
 interface LesionPlan {
@@ -585,7 +660,215 @@ function paintLobulatedEllipsoid(g: Grid, c: Vec3, radii: Vec3, lob: [number, nu
   }
 }
 
-function computeTruth(seed: number, g: Grid, lungs: Uint8Array, infection: Uint8Array, lesionId: Uint8Array, plans: LesionPlan[]): PhantomTruth {
+/**
+ * Shape of the severe profile (mm, or fractions of the lung's local anteroposterior depth). In a
+ * supine patient disease and fluid are dependent: they lie along the posterior chest wall, so depth
+ * is measured forwards from the back of the lung's cross-section (ignoring the diaphragm), column by
+ * column; a band of constant depth is a crescent that thins to nothing where the wall turns lateral.
+ */
+const SEVERE = {
+  /** Consolidated fraction of the right lung's depth at its base and at its apex (+ the margin's waviness). */
+  consolidationDepthBase: 0.56,
+  consolidationDepthApex: 0.3,
+  marginWaviness: 0.1,
+  /** Ground glass ahead of the consolidation (its advancing margin). */
+  groundGlassMarginMm: 6,
+  /** Consolidation HU runs from about -45 at the margin to +10 against the chest wall, ±22 noise. */
+  consolidationMarginHu: -45,
+  consolidationWallHu: 10,
+  /** Dependent atelectasis: a posterior basal band (right: under the consolidation; left: ahead of the fluid). */
+  atelectasisMm: { right: 7, left: 8 },
+  atelectasisHeightMm: { right: 75, left: 120 },
+  atelectasisHu: 26,
+  atelectasisSd: 6,
+  /** Left effusion: depth at the base, the height it reaches above the lung base, and its fluid. */
+  effusionMm: 38,
+  effusionHeightMm: 110,
+  effusionHu: 9,
+  effusionSd: 5,
+  /** Air bronchograms: bronchi from the right hilum, seen as air only where they cross consolidation. */
+  bronchogramRadiusMm: 2.6,
+  bronchogramHu: -960,
+} as const;
+
+/**
+ * Paints the severe profile's right-lung consolidation (lesion 1), its ground-glass margin (lesion
+ * 2), air bronchograms, both lungs' dependent atelectasis and the left pleural effusion (which stops
+ * being lung). Runs after the vessels: consolidation hides them, as on a CT without contrast.
+ * Returns the two painted lesions.
+ */
+function paintSevereDisease(
+  g: Grid, hu: Int16Array, lungs: Uint8Array, infection: Uint8Array, findings: Uint8Array, lesionId: Uint8Array,
+  gauss: Float32Array, random: () => number,
+): PaintedLesion[] {
+  const { nx, ny, nz, sp, dz, x0, y0, z0 } = g;
+  const [right, left] = LUNGS;
+  const phase = [random(), random(), random()].map((r) => r * 2 * Math.PI);
+  let state = Math.floor(random() * 0xffffffff) >>> 0 || 1;
+  const cavityFraction = Math.sqrt(0.96);
+  // Per column i of the slice: the back and front of each lung's cross-section (y, mm), and the
+  // consolidated fraction of the right lung's depth.
+  const back = [new Float64Array(nx), new Float64Array(nx)];
+  const front = [new Float64Array(nx), new Float64Array(nx)];
+  const consolidatedFraction = new Float64Array(nx);
+  // Centroid sums (x, y, z, count) of the consolidation and of its ground-glass margin.
+  const sums = [new Float64Array(4), new Float64Array(4)];
+  const { GroundGlassOpacity: GGO, Consolidation: CONS } = InfectionLabel;
+  const noise = (): number => {
+    state = xorshift32(state);
+    return gauss[state >>> 16];
+  };
+  for (let k = 0; k < nz; k++) {
+    const z = z0 + k * dz;
+    [right, left].forEach((lung, l) => {
+      const sc = lungScale(lung, z);
+      for (let i = 0; i < nx; i++) {
+        const x = x0 + i * sp;
+        const hLung = sc > 0 ? halfWidth(lung.b * sc, lung.a * sc, x - lung.cx) : -1;
+        const hCavity = halfWidth(CAVITY.b * cavityFraction, CAVITY.a * cavityFraction, x);
+        back[l][i] = hLung < 0 || hCavity < 0 ? NaN : Math.min(lung.cy + hLung, CAVITY.cy + hCavity);
+        front[l][i] = hLung < 0 || hCavity < 0 ? NaN : Math.max(lung.cy - hLung, CAVITY.cy - hCavity);
+      }
+    });
+    const tRight = Math.min(1, Math.max(0, (z - right.zBase) / (right.zApex - right.zBase)));
+    const depthHere = SEVERE.consolidationDepthBase + (SEVERE.consolidationDepthApex - SEVERE.consolidationDepthBase) * tRight * tRight;
+    for (let i = 0; i < nx; i++) {
+      const x = x0 + i * sp;
+      consolidatedFraction[i] =
+        depthHere +
+        SEVERE.marginWaviness *
+          (0.5 * Math.sin(0.06 * x + 0.025 * z + phase[0]) + 0.3 * Math.sin(0.13 * x - 0.05 * z + phase[1]) + 0.2 * Math.sin(0.29 * x + 0.11 * z + phase[2]));
+    }
+    const rel = (lung: LungShape, heightMm: number): number => Math.max(0, (z - lung.zBase) / heightMm);
+    const atelectasisRightMm = SEVERE.atelectasisMm.right * Math.max(0, 1 - rel(right, SEVERE.atelectasisHeightMm.right));
+    const effusionMm = SEVERE.effusionMm * Math.pow(Math.max(0, 1 - rel(left, SEVERE.effusionHeightMm)), 0.7);
+    const atelectasisLeftMm = SEVERE.atelectasisMm.left * Math.sqrt(Math.max(0, 1 - rel(left, SEVERE.atelectasisHeightMm.left)));
+    const groundGlassMarginMm = SEVERE.groundGlassMarginMm * (1 + 0.4 * Math.sin(0.045 * z + phase[2]));
+    const plan = [atelectasisRightMm, groundGlassMarginMm, effusionMm, atelectasisLeftMm, x0, sp, z];
+    for (let j = 0; j < ny; j++) {
+      const row = (k * ny + j) * nx;
+      state = paintSevereRow(hu, lungs, infection, findings, lesionId, gauss, row, nx, y0 + j * sp, plan, back[0], front[0], back[1], consolidatedFraction, sums, state);
+    }
+  }
+
+  // Air bronchograms: bronchi running back and down from the right hilum into the consolidation.
+  // They are air, so lung but not infection (and they keep the consolidation's HU band clean).
+  const trunks: Vec3[] = [
+    [-0.5, 1, -0.3],
+    [-0.9, 0.7, -0.6],
+    [-0.3, 0.9, 0.5],
+    [-0.5, 0.6, -1],
+    [-0.8, 0.5, 0.3],
+    [-0.1, 0.8, -0.8],
+  ];
+  const bronchi = branchingTree([-36, 14, 18], trunks, right, random, 22, 8, SEVERE.bronchogramRadiusMm);
+  for (const c of bronchi) {
+    paintCapsule(g, c, (idx) => {
+      if (infection[idx] !== CONS || lungs[idx] !== right.label) return;
+      hu[idx] = clampHu(SEVERE.bronchogramHu + NOISE.air * noise());
+      infection[idx] = 0;
+      lesionId[idx] = 0;
+    });
+  }
+
+  const painted = (label: PaintedLesion['label'], sum: Float64Array): PaintedLesion => {
+    const n = Math.max(1, sum[3]);
+    const centre: Vec3 = [sum[0] / n, sum[1] / n, sum[2] / n];
+    const third = (right.zApex - right.zBase) / 3;
+    const zone: LungZone = centre[2] < right.zBase + third ? 'lower' : centre[2] < right.zBase + 2 * third ? 'middle' : 'upper';
+    return { label, lung: 'right', zone, peripheral: true, centre };
+  };
+  return [painted(CONS, sums[0]), painted(GGO, sums[1])];
+}
+
+/**
+ * The voxel loop of one row of the severe profile (kept apart, with its noise state in a local, for
+ * the same reason as paintRow). `plan`: right atelectasis depth, ground-glass margin, effusion depth,
+ * left atelectasis depth (mm), x0, pixel spacing, z. Returns the noise state.
+ */
+function paintSevereRow(
+  hu: Int16Array, lungs: Uint8Array, infection: Uint8Array, findings: Uint8Array, lesionId: Uint8Array, gauss: Float32Array,
+  row: number, nx: number, y: number, plan: number[], backRight: Float64Array, frontRight: Float64Array, backLeft: Float64Array,
+  consolidatedFraction: Float64Array, sums: Float64Array[], seedState: number,
+): number {
+  let s = seedState;
+  const [atelectasisRightMm, groundGlassMarginMm, effusionMm, atelectasisLeftMm, x0, sp, z] = plan;
+  const rightLabel = LungLabel.RightLung;
+  const leftLabel = LungLabel.LeftLung;
+  const wallMinusMargin = SEVERE.consolidationWallHu - SEVERE.consolidationMarginHu;
+  for (let i = 0; i < nx; i++) {
+    const idx = row + i;
+    const label = lungs[idx];
+    if (label !== rightLabel && label !== leftLabel) continue;
+    const b = label === rightLabel ? backRight[i] : backLeft[i];
+    if (b !== b) continue; // NaN: no cross-section in this column
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    const gn = gauss[(s >>> 16) & 0xffff];
+    const depth = b - y;
+    let v = NaN;
+    let range = PHANTOM_ATELECTASIS_HU;
+    if (label === rightLabel) {
+      const consolidatedMm = consolidatedFraction[i] * (b - frontRight[i]);
+      if (depth < atelectasisRightMm) {
+        findings[idx] = PhantomFinding.Atelectasis;
+        v = SEVERE.atelectasisHu + SEVERE.atelectasisSd * gn;
+      } else if (depth < consolidatedMm) {
+        v = SEVERE.consolidationMarginHu + wallMinusMargin * (1 - depth / consolidatedMm) + NOISE.consolidation * gn;
+        range = PHANTOM_CONSOLIDATION_HU;
+        infection[idx] = InfectionLabel.Consolidation;
+        lesionId[idx] = 1;
+        addTo(sums[0], x0 + i * sp, y, z);
+      } else if (depth < consolidatedMm + groundGlassMarginMm) {
+        v = -520 + NOISE.ggo * gn;
+        range = PHANTOM_GGO_HU;
+        infection[idx] = InfectionLabel.GroundGlassOpacity;
+        lesionId[idx] = 2;
+        addTo(sums[1], x0 + i * sp, y, z);
+      }
+    } else if (depth < effusionMm) {
+      // Fluid between the lung and the chest wall: no longer lung.
+      lungs[idx] = 0;
+      findings[idx] = PhantomFinding.Effusion;
+      v = SEVERE.effusionHu + SEVERE.effusionSd * gn;
+      range = PHANTOM_EFFUSION_HU;
+    } else if (depth < effusionMm + atelectasisLeftMm) {
+      findings[idx] = PhantomFinding.Atelectasis;
+      v = SEVERE.atelectasisHu + SEVERE.atelectasisSd * gn;
+    }
+    if (v === v) hu[idx] = v < range[0] ? range[0] : v > range[1] ? range[1] : v;
+  }
+  return s;
+}
+
+function addTo(sum: Float64Array, x: number, y: number, z: number): void {
+  sum[0] += x;
+  sum[1] += y;
+  sum[2] += z;
+  sum[3]++;
+}
+
+/** The severe profile's left-lung ground glass: four patches, none in the dependent base. */
+function planLeftGroundGlass(random: () => number): LesionPlan[] {
+  const GGO = InfectionLabel.GroundGlassOpacity;
+  const j = (lo: number, hi: number): number => lo + (hi - lo) * random();
+  const plan = (zone: LungZone, zoneFraction: number, angle: number, radial: number, radiusMm: number): LesionPlan => ({
+    label: GGO, lung: 'left', zone, peripheral: radial > 0.5, zoneFraction, angle, radial, radiusMm, baseHu: j(-600, -450),
+    lobulation: [j(0, 2 * Math.PI), j(0, 2 * Math.PI), j(0.08, 0.18)], centre: [0, 0, 0],
+  });
+  return [
+    plan('upper', j(0.2, 0.4), j(-1.4, -0.6), j(0.55, 0.65), j(14, 18)),
+    plan('middle', j(0.3, 0.6), j(-0.4, 0.4), j(0.55, 0.65), j(17, 21)),
+    plan('middle', j(0.5, 0.8), j(-1.9, -1.5), j(0.45, 0.55), j(12, 15)),
+    plan('lower', j(0.75, 0.95), j(-1.0, -0.4), j(0.5, 0.6), j(14, 18)),
+  ];
+}
+
+function computeTruth(
+  seed: number, profile: PhantomProfile, g: Grid, lungs: Uint8Array, infection: Uint8Array, findings: Uint8Array | null, lesionId: Uint8Array,
+  plans: PaintedLesion[],
+): PhantomTruth {
   const voxelVolumeMl = (g.sp * g.sp * g.dz) / 1000;
   const ml = (voxels: number): VoxelsAndMl => ({ voxels, volumeMl: voxels * voxelVolumeMl });
   const lungCount = [0, 0, 0];
@@ -598,6 +881,17 @@ function computeTruth(seed: number, g: Grid, lungs: Uint8Array, infection: Uint8
   const sliceSize = g.nx * g.ny;
   const first = [Infinity, Infinity, Infinity];
   const last = [-1, -1, -1];
+  // Effusion by side (x < 0 is the patient's right) and atelectasis by lung: [right, left].
+  const effusion = [0, 0];
+  const atelectasis = [0, 0];
+  if (findings !== null) {
+    const xMidline = -g.x0 / g.sp; // column index of x = 0
+    for (let p = 0; p < findings.length; p++) {
+      const f = findings[p];
+      if (f === PhantomFinding.Effusion) effusion[p % g.nx < xMidline ? 0 : 1]++;
+      else if (f === PhantomFinding.Atelectasis) atelectasis[lungs[p] === LungLabel.RightLung ? 0 : 1]++;
+    }
+  }
   for (let k = 0; k < g.nz; k++) {
     const base = k * sliceSize;
     for (let p = base; p < base + sliceSize; p++) {
@@ -629,6 +923,7 @@ function computeTruth(seed: number, g: Grid, lungs: Uint8Array, infection: Uint8
     generator: 'opal-chest-phantom',
     version: 1,
     seed,
+    profile,
     dims: [g.nx, g.ny, g.nz],
     spacingMm: [g.sp, g.sp, g.dz],
     originMm: [g.x0, g.y0, g.z0],
@@ -648,6 +943,8 @@ function computeTruth(seed: number, g: Grid, lungs: Uint8Array, infection: Uint8
       voxels: lesionCount[i + 1],
       volumeMl: lesionCount[i + 1] * voxelVolumeMl,
     })),
-    huRanges: { groundGlassOpacity: PHANTOM_GGO_HU, consolidation: PHANTOM_CONSOLIDATION_HU },
+    huRanges: { groundGlassOpacity: PHANTOM_GGO_HU, consolidation: PHANTOM_CONSOLIDATION_HU, effusion: PHANTOM_EFFUSION_HU, atelectasis: PHANTOM_ATELECTASIS_HU },
+    effusion: { right: ml(effusion[0]), left: ml(effusion[1]), total: ml(effusion[0] + effusion[1]) },
+    atelectasis: { right: ml(atelectasis[0]), left: ml(atelectasis[1]), total: ml(atelectasis[0] + atelectasis[1]) },
   };
 }

@@ -1,12 +1,17 @@
 export {
   generateChestPhantom,
+  PHANTOM_ATELECTASIS_HU,
   PHANTOM_CONSOLIDATION_HU,
+  PHANTOM_EFFUSION_HU,
   PHANTOM_GGO_HU,
+  PHANTOM_PROFILES,
+  PhantomFinding,
   type ChestPhantom,
   type ChestPhantomOptions,
   type LungSide,
   type LungZone,
   type PhantomLesionTruth,
+  type PhantomProfile,
   type PhantomTruth,
   type VoxelsAndMl,
 } from './generateChestPhantom.ts';

@@ -28,7 +28,7 @@ const WRITABLE_SYNTAXES: string[] = [
 /** The phantom's UIDs (see phantomUidsFor): the same ones its volume.meta carries. */
 export function phantomUids(phantom: ChestPhantom): PhantomUids {
   const t = phantom.truth;
-  return phantomUidsFor(t.seed, t.dims, t.spacingMm);
+  return phantomUidsFor(t.seed, t.dims, t.spacingMm, t.profile);
 }
 
 /** InstanceNumber of slice k: 1 is the top slice, as a head-first scan numbers them. */
@@ -74,11 +74,11 @@ export function phantomSliceElements(phantom: ChestPhantom, k: number, uids: Pha
     { tag: tag(0x0008, 0x0070), vr: 'LO', value: 'OPAL' },
     { tag: tag(0x0008, 0x0090), vr: 'PN', value: '' },
     { tag: tag(0x0008, 0x1030), vr: 'LO', value: 'OPAL synthetic chest phantom' },
-    { tag: tag(0x0008, 0x103e), vr: 'LO', value: `OPAL chest phantom seed ${seed}` },
+    { tag: tag(0x0008, 0x103e), vr: 'LO', value: volume.meta.seriesDescription ?? `OPAL chest phantom seed ${seed}` },
     { tag: tag(0x0008, 0x1090), vr: 'LO', value: 'OPAL chest phantom' },
     // Patient (C.7.1.1)
     { tag: tag(0x0010, 0x0010), vr: 'PN', value: 'OPAL^PHANTOM' },
-    { tag: tag(0x0010, 0x0020), vr: 'LO', value: `OPAL-PHANTOM-${seed}` },
+    { tag: tag(0x0010, 0x0020), vr: 'LO', value: volume.meta.patientId ?? `OPAL-PHANTOM-${seed}` },
     { tag: tag(0x0010, 0x0030), vr: 'DA', value: '' },
     { tag: tag(0x0010, 0x0040), vr: 'CS', value: 'O' },
     // CT acquisition attributes

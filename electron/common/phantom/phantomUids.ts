@@ -1,5 +1,6 @@
 import { uidFromSeed } from '../dicom/write/index.ts';
 import type { Vec3 } from '../volume/index.ts';
+import type { PhantomProfile } from './generateChestPhantom.ts';
 
 export interface PhantomUids {
   studyInstanceUid: string;
@@ -10,11 +11,12 @@ export interface PhantomUids {
 }
 
 /**
- * The phantom's UIDs, deterministic: the same seed, grid and spacing give the same UIDs (and the
- * same files) on every machine; any difference gives different UIDs.
+ * The phantom's UIDs, deterministic: the same seed, grid, spacing and profile give the same UIDs
+ * (and the same files) on every machine; any difference gives different UIDs. The default profile
+ * adds nothing to the key, so the covid phantom keeps the UIDs it has always had.
  */
-export function phantomUidsFor(seed: number, dims: Vec3, spacingMm: Vec3): PhantomUids {
-  const key = `opal-chest-phantom|v1|seed=${seed}|dims=${dims.join('x')}|spacing=${spacingMm.join(',')}`;
+export function phantomUidsFor(seed: number, dims: Vec3, spacingMm: Vec3, profile: PhantomProfile = 'covid'): PhantomUids {
+  const key = `opal-chest-phantom|v1|seed=${seed}|dims=${dims.join('x')}|spacing=${spacingMm.join(',')}${profile === 'covid' ? '' : `|profile=${profile}`}`;
   return {
     studyInstanceUid: uidFromSeed(`${key}|study`),
     seriesInstanceUid: uidFromSeed(`${key}|series`),
