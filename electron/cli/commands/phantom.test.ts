@@ -1,8 +1,11 @@
 import { describe, expect, it, vi } from 'vitest';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli } from '../main.ts';
+import { readNiftiFile } from '../../main/nifti/index.ts';
+import type { PhantomTruth } from '../../common/phantom/index.ts';
 import { useTempDirs } from '../../../test/fixtures/tempDirs.ts';
+import { runOpal } from '../../../test/pipeline/cli.ts';
 
 const tempDir = useTempDirs();
 
@@ -68,6 +71,54 @@ describe('opal phantom', () => {
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/E_BAD_ARGUMENT/);
     expect(r.err).toMatch(message);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+});
+
+describe('opal phantom --profile, run as a user runs it', () => {
+  const countOf = (voxels: ArrayLike<number>, value: number): number => {
+    let c = 0;
+    for (let n = 0; n < voxels.length; n++) if (voxels[n] === value) c++;
+    return c;
+  };
+
+  it('writes the severe chest with a truth-effusion mask that agrees with truth.json', async () => {
+    const dir = tempDir('opal-cli-phantom-');
+    const r = await runOpal(['phantom', '--profile', 'severe', '--out', dir, '--size', '64', '--slices', '16', '--json']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout) as { effusionMaskPath: string; truth: PhantomTruth };
+    expect(j.effusionMaskPath).toBe(join(dir, 'truth-effusion.nii.gz'));
+    const truth = JSON.parse(readFileSync(join(dir, 'truth.json'), 'utf8')) as PhantomTruth;
+    expect(truth.profile).toBe('severe');
+    expect(truth.effusion.total.voxels).toBeGreaterThan(0);
+    const effusion = await readNiftiFile(j.effusionMaskPath);
+    const lungs = await readNiftiFile(join(dir, 'truth-lungs.nii.gz'));
+    const infection = await readNiftiFile(join(dir, 'truth-infection.nii.gz'));
+    expect(countOf(effusion.voxels, 1)).toBe(truth.effusion.total.voxels);
+    expect(countOf(lungs.voxels, 1) + countOf(lungs.voxels, 2)).toBe(truth.lungs.total.voxels);
+    expect(countOf(infection.voxels, 2)).toBe(truth.infection.consolidation.voxels);
+    let effusionInLung = 0;
+    for (let n = 0; n < effusion.voxels.length; n++) if (effusion.voxels[n] === 1 && lungs.voxels[n] !== 0) effusionInLung++;
+    expect(effusionInLung).toBe(0);
+  });
+
+  it('writes a lesion-free chest with --profile normal and says so on its summary line', async () => {
+    const dir = tempDir('opal-cli-phantom-');
+    const r = await runOpal(['phantom', '--profile', 'normal', '--out', dir, '--size', '48', '--slices', '4']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^phantom seed 1 \(normal\): 4 slices of 48x48 .* ground-glass 0\.0 mL, consolidation 0\.0 mL; series 2\.25\.\d+\n$/);
+    const truth = JSON.parse(readFileSync(join(dir, 'truth.json'), 'utf8')) as PhantomTruth;
+    expect(truth.profile).toBe('normal');
+    expect(truth.infection.total.voxels).toBe(0);
+    expect(readdirSync(dir)).not.toContain('truth-effusion.nii.gz');
+  });
+
+  it('refuses an unknown profile with E_BAD_ARGUMENT, exit code 2 and nothing written', async () => {
+    const dir = tempDir('opal-cli-phantom-');
+    const r = await runOpal(['phantom', '--profile', 'mild', '--out', dir, '--size', '32', '--slices', '2']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/E_BAD_ARGUMENT.*--profile must be one of normal, covid, severe, got "mild"/);
     expect(readdirSync(dir)).toEqual([]);
   });
 });

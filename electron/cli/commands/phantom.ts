@@ -2,11 +2,13 @@ import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { TransferSyntax } from '../../common/dicom/pixels/frames.ts';
 import { OpalError } from '../../common/errors/index.ts';
+import { PHANTOM_PROFILES, type PhantomProfile } from '../../common/phantom/index.ts';
 import { writePhantomSeries } from '../../main/phantom/index.ts';
 
 interface PhantomCliOptions {
   out: string;
   seed: string;
+  profile: string;
   slices: string;
   size: string;
   pixelSpacing?: string;
@@ -53,6 +55,11 @@ export function registerPhantomCommand(program: Command): void {
     .requiredOption('--out <dir>', 'output folder (created if missing)')
     .option('--seed <n>', 'seed of every random choice', '1')
     .option(
+      '--profile <name>',
+      'normal (no lesions) | covid (seven lesions) | severe (dependent consolidation, atelectasis, pleural effusion)',
+      'covid',
+    )
+    .option(
       '--slices <n>',
       'number of axial slices (slice thickness defaults to 300 mm / slices, at most 10 mm)',
       '64',
@@ -73,6 +80,12 @@ export function registerPhantomCommand(program: Command): void {
     .option('--json', 'print the result as JSON', false)
     .action(async (opts: PhantomCliOptions) => {
       const seed = integer('seed', opts.seed, 0, 2 ** 31 - 1);
+      const profile = PHANTOM_PROFILES.find((p) => p === opts.profile);
+      if (profile === undefined)
+        throw new OpalError(
+          'E_BAD_ARGUMENT',
+          `--profile must be one of ${PHANTOM_PROFILES.join(', ')}, got "${opts.profile}"`,
+        );
       const slices = integer('slices', opts.slices, 1, 2000);
       const size = integer('size', opts.size, 16, 2048);
       const transferSyntaxUid = SYNTAXES[opts.transferSyntax];
@@ -85,6 +98,7 @@ export function registerPhantomCommand(program: Command): void {
       const t0 = performance.now();
       const r = await writePhantomSeries(outDir, {
         seed,
+        profile,
         slices,
         size,
         pixelSpacingMm: positive('pixel-spacing', opts.pixelSpacing),
@@ -102,10 +116,17 @@ export function registerPhantomCommand(program: Command): void {
         return;
       }
       const mm = t.spacingMm.map((v) => +v.toFixed(3)).join(' x ');
+      // The default profile keeps the line it has always printed; others name themselves and add
+      // what only they contain.
+      const named: Record<PhantomProfile, string> = { covid: '', normal: ' (normal)', severe: ' (severe)' };
+      const extra =
+        profile === 'severe'
+          ? `, atelectasis ${t.atelectasis.total.volumeMl.toFixed(1)} mL (not infection), pleural effusion ${t.effusion.total.volumeMl.toFixed(1)} mL (not lung)`
+          : '';
       process.stdout.write(
-        `phantom seed ${t.seed}: ${t.dims[2]} slices of ${t.dims[0]}x${t.dims[1]} (${mm} mm) -> ${outDir} in ${seconds.toFixed(1)} s; ` +
+        `phantom seed ${t.seed}${named[profile]}: ${t.dims[2]} slices of ${t.dims[0]}x${t.dims[1]} (${mm} mm) -> ${outDir} in ${seconds.toFixed(1)} s; ` +
           `lungs ${t.lungs.total.volumeMl.toFixed(0)} mL (right ${t.lungs.right.volumeMl.toFixed(0)}, left ${t.lungs.left.volumeMl.toFixed(0)}), ` +
-          `ground-glass ${t.infection.groundGlassOpacity.volumeMl.toFixed(1)} mL, consolidation ${t.infection.consolidation.volumeMl.toFixed(1)} mL; ` +
+          `ground-glass ${t.infection.groundGlassOpacity.volumeMl.toFixed(1)} mL, consolidation ${t.infection.consolidation.volumeMl.toFixed(1)} mL${extra}; ` +
           `series ${r.seriesInstanceUid}\n`,
       );
     });

@@ -9,6 +9,7 @@ import {
   type ChestPhantom,
   type ChestPhantomOptions,
   type PhantomDicomOptions,
+  PhantomFinding,
   type PhantomTruth,
 } from '../../common/phantom/index.ts';
 import { writeFileAtomic } from '../fs/writeFileAtomic.ts';
@@ -25,6 +26,8 @@ export interface PhantomSeriesResult {
   truthPath: string;
   lungsMaskPath: string;
   infectionMaskPath: string;
+  /** truth-effusion.nii.gz (1 = pleural effusion), written only for a profile with one (severe). */
+  effusionMaskPath?: string;
   studyInstanceUid: string;
   seriesInstanceUid: string;
   frameOfReferenceUid: string;
@@ -40,7 +43,8 @@ export function phantomSliceFileName(instanceNumber: number): string {
  * Generates the chest phantom and writes it to `outDir` (created if needed): one CT Image Storage
  * file per slice (CT000001.dcm = top slice), `truth.json` (PhantomTruth), and the truth masks
  * `truth-lungs.nii.gz` (1 right lung, 2 left lung) and `truth-infection.nii.gz` (1 ground-glass
- * opacity, 2 consolidation) on the CT's grid. Files of the same names are replaced; nothing else in
+ * opacity, 2 consolidation) on the CT's grid, and for the severe profile `truth-effusion.nii.gz`
+ * (1 pleural effusion). Files of the same names are replaced; nothing else in
  * the folder is touched. Pass `phantom` to write one already generated.
  */
 export async function writePhantomSeries(outDir: string, opts: WritePhantomSeriesOptions = {}, phantom?: ChestPhantom): Promise<PhantomSeriesResult> {
@@ -77,11 +81,19 @@ export async function writePhantomSeries(outDir: string, opts: WritePhantomSerie
   await writeFileAtomic(truthPath, JSON.stringify(truth, null, 2) + '\n');
   await writeNiftiFile(lungsMaskPath, { ...p.volume, voxels: p.lungs }, { intent: 'label', description: 'OPAL phantom lungs: 1 right, 2 left' });
   await writeNiftiFile(infectionMaskPath, { ...p.volume, voxels: p.infection }, { intent: 'label', description: 'OPAL phantom infection: 1 GGO, 2 consolidation' });
+  let effusionMaskPath: string | undefined;
+  if (p.findings !== null) {
+    effusionMaskPath = join(outDir, 'truth-effusion.nii.gz');
+    const effusion = new Uint8Array(p.findings.length);
+    for (let n = 0; n < effusion.length; n++) effusion[n] = p.findings[n] === PhantomFinding.Effusion ? 1 : 0;
+    await writeNiftiFile(effusionMaskPath, { ...p.volume, voxels: effusion }, { intent: 'label', description: 'OPAL phantom pleural effusion: 1' });
+  }
   return {
     files,
     truthPath,
     lungsMaskPath,
     infectionMaskPath,
+    ...(effusionMaskPath === undefined ? {} : { effusionMaskPath }),
     studyInstanceUid: uids.studyInstanceUid,
     seriesInstanceUid: uids.seriesInstanceUid,
     frameOfReferenceUid: uids.frameOfReferenceUid,
