@@ -38,6 +38,7 @@ from .trainer import train_command
 from .training.config import OPERATIONAL_FIELDS, config_from_json, config_to_json
 
 MODELS_DIR = Path(__file__).resolve().parents[1]
+ACCURACY_COLUMNS = ("dice_infection", "dice_ggo", "dice_consolidation", "dice_infection_per_slice_mean", "sensitivity_infection")
 # Recipe fields expected to differ between the compared runs.
 COMPARED_FIELDS = frozenset({"net"})
 
@@ -120,19 +121,24 @@ def render_comparison(runs: list[RunResult], ort_ms: dict[str, float] | None, co
         f"(`{command}`). Every number below is read or computed from the runs; nothing is typed in.",
         "",
         f"- Validation: {ref.evaluation['validation']['slices']} held-out labelled slices at their original resolution; "
-        + ("every run used the same slices." if same_split else "**the runs used different validation slices: paired differences are omitted.**"),
+        + (
+            "every run used the same slices."
+            if same_split
+            else "**the runs used different validation slices: paired differences are omitted.**"
+        ),
         "- Recipe: " + ("identical for every run apart from the network." if not diffs else "differs in " + "; ".join(
             f"`{k}` ({', '.join(f'{r.name}: {v}' for r, v in zip(runs, vals))})" for k, vals in diffs.items()) + "."),
         "- 95% CIs: bootstrap over slices (2000 resamples, percentile).",
         "",
         "## Accuracy",
         "",
-        "| run | network | Dice infection (pooled) | Dice GGO | Dice consolidation | Dice infection (mean per slice) | sensitivity, infection |",
+        "| run | network | Dice infection (pooled) | Dice GGO | Dice consolidation | Dice infection (mean per slice) "
+        "| sensitivity, infection |",
         "|---|---|---|---|---|---|---|",
     ]
     for r in runs:
         v, ci = r.evaluation["validation"], r.evaluation["validation"]["ci95"]
-        cells = [format_with_ci(v[k], ci[k]) for k in ("dice_infection", "dice_ggo", "dice_consolidation", "dice_infection_per_slice_mean", "sensitivity_infection")]
+        cells = [format_with_ci(v[k], ci[k]) for k in ACCURACY_COLUMNS]
         lines.append(f"| {r.name} | {r.config['net']} | " + " | ".join(cells) + " |")
     if same_split and len(runs) > 1:
         lines += [
@@ -184,7 +190,9 @@ def main(argv: list[str] | None = None) -> int:
         print(str(e), file=sys.stderr)
         return 2
     ort_ms = json.loads(args.ort_ms.read_text()) if args.ort_ms else None
-    command = "python -m segnets.compare --runs " + " ".join(f"runs/{d.name}" for d in args.runs) + (f" --ort-ms {args.ort_ms.name}" if args.ort_ms else "")
+    command = "python -m segnets.compare --runs " + " ".join(f"runs/{d.name}" for d in args.runs)
+    if args.ort_ms:
+        command += f" --ort-ms {args.ort_ms.name}"
     args.out.parent.mkdir(parents=True, exist_ok=True)
     tmp = args.out.with_name(args.out.name + ".tmp")
     tmp.write_text(render_comparison(runs, ort_ms, command))

@@ -108,7 +108,8 @@ _HELP = {
     "--size": "input height = width in px (the shipped default used 128; 192-256 keeps small lesions)",
     "--epochs": "epochs (the LR schedule spans epochs x steps-per-epoch steps)",
     "--class-weights": "CE class weights background,GGO,consolidation (default 1,1,1.5)",
-    "--pseudo-mode": f"pseudo-label targets: {' or '.join(PSEUDO_MODES)} (band: thresholded, band ignored; soft: the probability itself)",
+    "--pseudo-mode": f"pseudo-label targets: {' or '.join(PSEUDO_MODES)} "
+    "(band: thresholded, band ignored; soft: the probability itself)",
     "--pseudo-band": "low,high edges of the ignored band in --pseudo-mode band (default 0.25,0.75)",
     "--consolidation-share": "share of labelled samples drawn from slices with consolidation (default 0 = uniform)",
     "--side-weight": "weight of the deep-supervision side-output loss (default 0.4)",

@@ -40,7 +40,8 @@ def test_side_outputs_add_a_loss_term() -> None:
     labels[:, 4:10, 4:10] = 1
     main = torch.randn(2, 3, 16, 16)
     loss_plain, parts_plain = TrainingObjective(cfg)(main, 2, labels, None)
-    loss_deep, parts = TrainingObjective(cfg, ("seg", "edge"))((main, torch.randn(2, 3, 16, 16), torch.randn(2, 3, 16, 16)), 2, labels, None)
+    sides = (torch.randn(2, 3, 16, 16), torch.randn(2, 3, 16, 16))
+    loss_deep, parts = TrainingObjective(cfg, ("seg", "edge"))((main, *sides), 2, labels, None)
     assert "loss_sides" not in parts_plain and parts["loss_sides"] > 0
     assert float(loss_deep) == pytest.approx(float(loss_plain) + cfg.side_weight * parts["loss_sides"], rel=1e-5)
 
@@ -81,6 +82,9 @@ def test_steps_sets_the_epochs_and_defaults_stay_the_shipped_recipe() -> None:
 
 
 def test_the_generated_train_command_parses_back_to_the_same_recipe() -> None:
-    cfg = TrainConfig(size=256, epochs=400, pseudo_mode="soft", pseudo_band=(0.2, 0.8), class_weights=(1.0, 1.0, 3.0), deep_supervision=True, heldout_pseudo_volume="")
+    cfg = TrainConfig(
+        size=256, epochs=400, pseudo_mode="soft", pseudo_band=(0.2, 0.8), class_weights=(1.0, 1.0, 3.0), deep_supervision=True,
+        heldout_pseudo_volume="",
+    )
     argv = shlex.split(train_command(cfg, "runs/x"))[3:]
     assert config_from_args(parse_args(argv)) == cfg

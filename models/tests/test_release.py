@@ -7,12 +7,22 @@ import json
 from pathlib import Path
 
 import onnx
+import pytest
+import torch
 from synthetic_semiseg import tiny_recipe, write_semiseg
 
 from segnets.evaluation.evaluate_run import file_sha256
 from segnets.trainer import EXIT_STOPPED
 from segnets.trainer import main as trainer_main
 from segnets.training.hardware import describe_machine, hardware_in_words
+
+
+@pytest.fixture(autouse=True)
+def restore_threads() -> object:
+    """The trainer sets torch's thread count from the recipe (1 here); later tests expect conftest's."""
+    before = torch.get_num_threads()
+    yield
+    torch.set_num_threads(before)
 
 
 def test_finalize_generates_the_card_and_manifest_from_a_resumed_run_and_records_its_reproduction(tmp_path: Path) -> None:

@@ -48,7 +48,8 @@ class StoppedTrainer(Trainer):
 def make_trainer(cls: type[Trainer], out: Path, **overrides: object) -> Trainer:
     torch.manual_seed(0)
     cfg = TrainConfig(**{**CFG, **overrides})  # type: ignore[arg-type]
-    return cls(cfg, build_network(cfg.net), synthetic("labelled", 4), synthetic("pseudo", 4), synthetic("labelled", 2), out, 0.5, 0.25, log=lambda _: None)
+    data = synthetic("labelled", 4), synthetic("pseudo", 4), synthetic("labelled", 2)
+    return cls(cfg, build_network(cfg.net), *data, out, 0.5, 0.25, log=lambda _: None)
 
 
 def assert_same_run(a: Trainer, b: Trainer) -> None:

@@ -50,7 +50,8 @@ def render_card(manifest: dict[str, Any], evaluation: dict[str, Any], sessions: 
         fp_text = (
             f"False positives on infection-free slices (held-out pseudo-labelled volume, {held['infectionFreeSlices']} slices whose\n"
             f"pseudo-label is empty): mean {held.get('falsePositiveAreaPercentMean')}% of the image area labelled infection (median\n"
-            f"{held.get('falsePositiveAreaPercentMedian')}%); {held.get('infectionFreeSlicesWithFalsePositiveOver1Percent')} slices above 1%."
+            f"{held.get('falsePositiveAreaPercentMedian')}%); "
+            f"{held.get('infectionFreeSlicesWithFalsePositiveOver1Percent')} slices above 1%."
         )
     else:
         fp_text = (
@@ -73,7 +74,11 @@ def render_card(manifest: dict[str, Any], evaluation: dict[str, Any], sessions: 
     verified = reproduction.get("verifiedAgainst")
     reproduction_text = ""
     if verified:
-        outcome = "bit-identical weights" if verified["identicalWeights"] else f"weights differ (max |Δ| {verified['maxAbsDifference']:.3g})"
+        outcome = (
+            "bit-identical weights"
+            if verified["identicalWeights"]
+            else f"weights differ (max |Δ| {verified['maxAbsDifference']:.3g})"
+        )
         reproduction_text = f"\nChecked against an independent run of the same command ({verified['run']}): {outcome}."
     values = {
         "name": manifest["name"],

@@ -42,11 +42,10 @@ def training_section(
     pseudo_slices = summary.get("pseudo_train_slices")
     pseudo_volumes = summary.get("pseudo_train_volumes")
     held = cfg.heldout_pseudo_volume
-    pseudo_text = (
-        f"{plural(pseudo_slices, 'pseudo-labelled slice')} of {plural(pseudo_volumes, 'volume')}" + (f" (volume {held} held out)" if held else " (none held out)")
-        if pseudo_slices
-        else "no pseudo-labelled slices"
-    )
+    pseudo_text = "no pseudo-labelled slices"
+    if pseudo_slices:
+        pseudo_text = f"{plural(pseudo_slices, 'pseudo-labelled slice')} of {plural(pseudo_volumes or 0, 'volume')}"
+        pseudo_text += f" (volume {held} held out)" if held else " (none held out)"
     reproduction: dict[str, Any] = {
         "command": reproduce,
         "determinism": f"bit-identical weights for seed {cfg.seed} and {cfg.threads} threads on CPU, resumed or not",

@@ -50,4 +50,5 @@ def hardware_in_words(machine: dict[str, Any]) -> str:
     """``"CPU: Intel Xeon ... (2 cores usable; torch 1.13.0, 2 threads)"`` or the GPU's name."""
     if machine.get("gpu"):
         return f"GPU: {machine['gpu']} (torch {machine['torch']})"
-    return f"CPU: {machine['cpu']} ({plural(machine['cores'], 'core')} usable; torch {machine['torch']}, {plural(machine['threads'], 'thread')})"
+    cores, threads = plural(machine["cores"], "core"), plural(machine["threads"], "thread")
+    return f"CPU: {machine['cpu']} ({cores} usable; torch {machine['torch']}, {threads})"

@@ -94,7 +94,8 @@ def run_training(cfg: TrainConfig, out_dir: Path, resume: bool = False) -> dict[
         else:
             started = started_config(out_dir)
             if started.threads != cfg.threads:
-                log(f"warning: the run started with {started.threads} threads, now {cfg.threads}: not bit-identical to an uninterrupted run")
+                log(f"warning: the run started with {started.threads} threads, now {cfg.threads}: "
+                    "not bit-identical to an uninterrupted run")
         t0 = time.time()
         data = prepare_data(cfg, log)
         log(f"data loaded in {time.time() - t0:.0f}s; mean {data.mean} std {data.std}; device {cfg.device}, threads {cfg.threads}")

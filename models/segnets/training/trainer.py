@@ -40,6 +40,8 @@ from .objective import TrainingObjective
 
 # Why a run ended; "time budget" and "interrupted" can be resumed, the others are final.
 FINAL_STOPS = ("completed", "early stop")
+# Loop attributes restored as saved by ``resume`` (besides network, optimiser, RNGs and time).
+LOOP_STATE_KEYS = ("epoch", "step", "step_in_epoch", "epoch_losses", "best_score", "best_epoch", "stale", "stop_reason", "history", "sessions")
 
 
 class Trainer:
@@ -242,7 +244,7 @@ class Trainer:
             raise ValueError("the data split differs from the one the run started with")
         self.network.load_state_dict(ckpt["network"])
         self.optimizer.load_state_dict(ckpt["optimizer"])
-        for key in ("epoch", "step", "step_in_epoch", "epoch_losses", "best_score", "best_epoch", "stale", "stop_reason", "history", "sessions"):
+        for key in LOOP_STATE_KEYS:
             setattr(self, key, ckpt[key])
         self.train_seconds_before = ckpt["train_seconds"]
         restore_rng(ckpt["rng"], self.rng, self.gen)
@@ -255,7 +257,8 @@ class Trainer:
 
     def fit(self) -> dict[str, Any]:
         self.started = time.time()
-        self.sessions.append({"startStep": self.step, "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), **describe_machine(self.cfg.device, self.cfg.threads)})
+        started = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+        self.sessions.append({"startStep": self.step, "started": started, **describe_machine(self.cfg.device, self.cfg.threads)})
         if self.stop_reason in FINAL_STOPS:
             self.log(f"the run had already ended ({self.stop_reason})")
             return self.write_summary()
