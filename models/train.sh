@@ -10,7 +10,7 @@
 # Defaults reproduce the shipped default model (opal-infection-cmunext-s). Run folder:
 # <runs dir>/<name>/ with runs dir = --runs-dir, else $OPAL_RUNS_DIR, else models/runs (git-ignored):
 # log.csv, curves.png, train.log, last.pt (resumable), best.pt, summary.json, evaluation.json.
-# A run stopped by SIGTERM/Ctrl-C or --max-minutes exits 75; the same command plus --resume
+# A run stopped by SIGTERM (kill -TERM $(cat <run>/train.pid)), Ctrl-C or --max-minutes exits 75; the same command plus --resume
 # continues it to the weights an uninterrupted run reaches (same seed and --threads on CPU).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -35,7 +35,7 @@ while [[ $# -gt 0 ]]; do
     --steps-per-epoch) steps_per_epoch="$2"; extra+=("--steps-per-epoch" "$2"); shift 2 ;;
     --runs-dir) runs_dir="$2"; shift 2 ;;
     --resume) resume=1; shift ;;
-    -h|--help) sed -n '2,15p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    -h|--help) sed -n '2,14p' "${BASH_SOURCE[0]}"; exit 0 ;;
     *) extra+=("$1"); shift ;;
   esac
 done

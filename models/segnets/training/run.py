@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import os
 import time
 from pathlib import Path
 from typing import Any, TextIO
@@ -65,7 +66,7 @@ def _open_log(out_dir: Path) -> TextIO:
 
 def run_training(cfg: TrainConfig, out_dir: Path, resume: bool = False) -> dict[str, Any]:
     """Trains into ``out_dir`` (log.csv, curves.png, train.log, config.json, last.pt, best.pt,
-    summary.json). With ``resume``, continues from ``out_dir/last.pt``; the recipe must be the one
+    summary.json; ``train.pid`` while it runs). With ``resume``, continues from ``out_dir/last.pt``; the recipe must be the one
     the run started with (operational fields such as ``max_minutes`` may change)."""
     cfg.validate()
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -79,6 +80,9 @@ def run_training(cfg: TrainConfig, out_dir: Path, resume: bool = False) -> dict[
     elif last.is_file():
         raise RunFolderError("E_BAD_ARGUMENT", f"{out_dir} already holds a run; pass --resume to continue it or choose another folder")
     log_file = _open_log(out_dir)
+    # Who to signal to stop the run resumably: `kill -TERM $(cat <run>/train.pid)`.
+    pid_file = out_dir / "train.pid"
+    pid_file.write_text(f"{os.getpid()}\n")
 
     def log(msg: str) -> None:
         line = f"{time.strftime('%H:%M:%S')} {msg}"
@@ -113,3 +117,4 @@ def run_training(cfg: TrainConfig, out_dir: Path, resume: bool = False) -> dict[
         return summary
     finally:
         log_file.close()
+        pid_file.unlink(missing_ok=True)
