@@ -44,10 +44,11 @@ if [[ -n "$steps" ]]; then
 fi
 name="${name:-opal-infection-${net}}"
 python="${PYTHON:-/usr/bin/python3}"
-cd "$here"
+# A relative --runs-dir/OPAL_RUNS_DIR is relative to where the command was started.
 runs_dir="${runs_dir:-$here/runs}"
 mkdir -p "$runs_dir"
 run="$(cd "$runs_dir" && pwd)/${name}"
+cd "$here"
 if [[ $resume -eq 0 && ( -e "$run/best.pt" || -e "$run/last.pt" ) ]]; then
   echo "E_BAD_ARGUMENT: $run already holds a run; add --resume to continue it, or move it away to retrain" >&2
   exit 2
