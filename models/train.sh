@@ -58,14 +58,22 @@ if [[ $resume -eq 1 && ! -e "$run/last.pt" ]]; then
   exit 2
 fi
 # The reproduce command names the recipe only (not where the run lives, nor that it was resumed).
-reproduce="npm run train -- --net ${net} --epochs ${epochs} --size ${size} --name ${name}${extra[*]:+ ${extra[*]}}"
+# Each argument with a leading space, in single quotes only where the shell needs them (e.g. '').
+quoted() {
+  local out="" a
+  for a in "$@"; do
+    if [[ -z "$a" || "$a" =~ [^A-Za-z0-9_.,:/=+@%-] ]]; then out+=" '${a//\'/\'\\\'\'}'"; else out+=" $a"; fi
+  done
+  printf '%s' "$out"
+}
+reproduce="npm run train -- --net ${net} --epochs ${epochs} --size ${size} --name ${name}$(quoted "${extra[@]}")"
 resume_flag=()
 [[ $resume -eq 1 ]] && resume_flag=(--resume)
 status=0
 "$python" -m segnets.trainer train --net "$net" --epochs "$epochs" --size "$size" --patience "$epochs" \
   --steps-per-epoch 10 --labelled-per-batch 4 --pseudo-per-batch 3 --out "$run" "${extra[@]}" "${resume_flag[@]}" || status=$?
 if [[ $status -eq 75 ]]; then
-  echo "stopped, resumable: npm run train --${given[*]:+ ${given[*]}} --resume" >&2
+  echo "stopped, resumable: npm run train --$(quoted "${given[@]}") --resume" >&2
   exit 75
 elif [[ $status -ne 0 ]]; then
   exit "$status"

@@ -38,10 +38,10 @@ describe('writeExports', () => {
   const dir = freshDir();
   let written: { path: string; format: string }[] = [];
 
-  it('writes the six standard files and nothing else', async () => {
+  it('writes the standard files and nothing else', async () => {
     written = await writeExports(dir, request());
     expect(written.map((w) => w.path.slice(dir.length + 1)).sort()).toEqual(
-      ['infection.nii.gz', 'lungs.nii.gz', 'measurements.csv', 'measurements.json', 'report.pdf', 'seg.dcm'].sort(),
+      ['infection.nii.gz', 'lesions.csv', 'lungs.nii.gz', 'measurements.csv', 'measurements.json', 'report.pdf', 'seg.dcm'].sort(),
     );
     expect(readdirSync(dir).sort()).toEqual(written.map((w) => w.path.slice(dir.length + 1)).sort());
   });
@@ -120,8 +120,8 @@ print(json.dumps(out))
   it('writes only the formats asked for', async () => {
     const d = freshDir();
     const w = await writeExports(d, request(['json', 'csv']));
-    expect(w.map((x) => x.format)).toEqual(['json', 'csv']);
-    expect(readdirSync(d).sort()).toEqual(['measurements.csv', 'measurements.json']);
+    expect(w.map((x) => x.format)).toEqual(['json', 'csv', 'csv']);
+    expect(readdirSync(d).sort()).toEqual(['lesions.csv', 'measurements.csv', 'measurements.json']);
   });
 
   it('fails with E_WRITE_FAILED and creates nothing when the output folder cannot exist (its parent is a file)', async () => {

@@ -22,6 +22,7 @@ const root = testOutputDir('engine-segment-cli');
 const EXPORT_FILES = [
   'infection-confidence.nii.gz',
   'infection.nii.gz',
+  'lesions.csv',
   'lungs.nii.gz',
   'measurements.csv',
   'measurements.json',
@@ -123,7 +124,7 @@ describe('opal segment', () => {
     );
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/infection [\d.]+ mL .*severity \d+\/30/);
-    expect(filesUnder(out)).toEqual([DONE_MARKER, 'measurements.csv', 'measurements.json'].sort());
+    expect(filesUnder(out)).toEqual([DONE_MARKER, 'lesions.csv', 'measurements.csv', 'measurements.json'].sort());
   });
 
   it('refuses a model whose file does not match its manifest, before touching the output folder', async () => {

@@ -9,3 +9,4 @@ export * from './report/buildReportPdf.ts';
 export * from './report/chooseKeySlices.ts';
 export * from './report/encodePng.ts';
 export * from './report/renderKeySlice.ts';
+export * from './lesionsCsv.ts';

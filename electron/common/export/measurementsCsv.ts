@@ -11,7 +11,8 @@ export const CSV_LINE_END = '\r\n';
 const SIDES: LungSide[] = ['right', 'left'];
 const ZONES: LungZone[] = ['upper', 'middle', 'lower'];
 
-type Cell = string | number | boolean | undefined;
+export type CsvCell = string | number | boolean | null | undefined;
+type Cell = CsvCell;
 interface Column {
   name: string;
   value(doc: MeasurementsDocument): Cell;
@@ -55,6 +56,20 @@ const COLUMNS: Column[] = [
   { name: 'warnings', value: (d) => d.measurements.warnings.join('; '), text: true },
   // Appended (columns are only ever appended): infection outside both lung masks.
   { name: 'infection_outside_lungs_ml', value: (d) => d.measurements.infection.outsideLungsMl },
+  // Appended: the severity score's inputs. A zone scores above 0 only when its infection in
+  // lesions reaches both minimums; below_minimum says a zone had infection but too little.
+  { name: 'severity_min_zone_lesion_ml', value: (d) => d.measurements.severity.minimum?.zoneLesionMl },
+  { name: 'severity_min_zone_involvement_pct', value: (d) => d.measurements.severity.minimum?.zoneInvolvementPercent },
+  { name: 'lesion_min_volume_ml', value: (d) => d.measurements.severity.minimum?.lesionVolumeMl },
+  ...SIDES.flatMap((side): Column[] =>
+    ZONES.flatMap((z): Column[] => [
+      { name: `${side}_${z}_lung_ml`, value: (d) => zone(d, side, z)?.lungVolumeMl },
+      { name: `${side}_${z}_infection_ml`, value: (d) => zone(d, side, z)?.infectionMl },
+      { name: `${side}_${z}_lesion_ml`, value: (d) => zone(d, side, z)?.lesionInfectionMl },
+      { name: `${side}_${z}_lesion_involvement_pct`, value: (d) => zone(d, side, z)?.lesionInvolvementPercent },
+      { name: `${side}_${z}_below_minimum`, value: (d) => zone(d, side, z)?.belowMinimum },
+    ]),
+  ),
 ];
 
 function formatNumber(x: number): string {
@@ -62,8 +77,9 @@ function formatNumber(x: number): string {
   return String(Math.round(x * 1000) / 1000);
 }
 
-function escapeCell(cell: Cell, text: boolean): string {
-  if (cell === undefined) return '';
+/** One CSV cell: numbers to three decimals, free text quoted when needed and guarded against formulas. */
+export function escapeCsvCell(cell: Cell, text: boolean): string {
+  if (cell === undefined || cell === null) return '';
   if (typeof cell === 'number') return formatNumber(cell);
   if (typeof cell === 'boolean') return cell ? 'true' : 'false';
   let s = cell;
@@ -79,7 +95,7 @@ export function csvHeader(): string {
 
 /** One study's row (no line end), columns in csvHeader() order. */
 export function csvRow(doc: MeasurementsDocument): string {
-  return COLUMNS.map((c) => escapeCell(c.value(doc), c.text === true)).join(',');
+  return COLUMNS.map((c) => escapeCsvCell(c.value(doc), c.text === true)).join(',');
 }
 
 /** measurements.csv for one study: header and one row. */

@@ -1,6 +1,6 @@
 /**
  * Writes the standard exports of one segmented study into a folder: seg.dcm, infection.nii.gz,
- * lungs.nii.gz, measurements.json, measurements.csv, report.pdf (whichever formats are asked for).
+ * lungs.nii.gz, measurements.json, measurements.csv + lesions.csv, report.pdf (whichever formats are asked for).
  *
  * All or nothing: every file is encoded in memory first, written (temp name + fsync + rename,
  * writeFileAtomic) into a hidden staging folder inside the output folder, and only then renamed
@@ -14,6 +14,7 @@ import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import { OpalError, isOpalError, toOpalError } from '../../common/errors/index.ts';
 import { encodeDicomSeg } from '../../common/export/dicomSeg.ts';
+import { encodeLesionsCsv } from '../../common/export/lesionsCsv.ts';
 import { encodeMeasurementsCsv } from '../../common/export/measurementsCsv.ts';
 import { encodeMeasurementsJson, measurementsDocument, studyIdentifiersFromMeta } from '../../common/export/measurementsJson.ts';
 import { buildReportPdf } from '../../common/export/report/buildReportPdf.ts';
@@ -35,7 +36,7 @@ export const EXPORT_FILE_NAMES: Record<ExportFormat, string[]> = {
   seg: ['seg.dcm'],
   nifti: ['infection.nii.gz', 'lungs.nii.gz'],
   json: ['measurements.json'],
-  csv: ['measurements.csv'],
+  csv: ['measurements.csv', 'lesions.csv'],
   pdf: ['report.pdf'],
 };
 
@@ -137,7 +138,10 @@ export async function encodeExports(req: ExportRequest): Promise<EncodedFile[]> 
     }
   }
   if (formats.has('json')) files.push({ name: 'measurements.json', format: 'json', data: encodeMeasurementsJson(doc) });
-  if (formats.has('csv')) files.push({ name: 'measurements.csv', format: 'csv', data: encodeMeasurementsCsv(doc) });
+  if (formats.has('csv')) {
+    files.push({ name: 'measurements.csv', format: 'csv', data: encodeMeasurementsCsv(doc) });
+    files.push({ name: 'lesions.csv', format: 'csv', data: encodeLesionsCsv(doc) });
+  }
   if (formats.has('pdf')) {
     const data = await buildReportPdf({ volume: req.volume, lungs: req.lungs, infection: req.infection, measurements: req.measurements, model: req.model, study, generatedAt });
     files.push({ name: 'report.pdf', format: 'pdf', data });

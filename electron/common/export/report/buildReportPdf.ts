@@ -128,6 +128,69 @@ function keySliceCaption(volume: Volume, key: KeySlice): string {
   return key.reason === 'largest-infection' ? `${where}, infection ${fmt(areaCm2, 2)} cm2` : `${where} (lung level)`;
 }
 
+const ZONE_COLUMNS_X = [0, 60, 108, 170, 248, 290, 320];
+const BAND_TEXT = ['none', '<5 % band', '5-25 % band', '26-50 % band', '51-75 % band', '>75 % band'];
+
+/** The six zones with the score's inputs; a zone under the minimum reads "0" and says why. */
+function zoneRows(m: Measurements): string[][] {
+  const rows: string[][] = [['Zone', 'Lung (mL)', 'Infection (mL)', 'In lesions (mL, %)', 'Involved', 'Score', 'Why this score']];
+  const minimum = m.severity.minimum;
+  for (const lung of [m.lungs.right, m.lungs.left]) {
+    for (const zone of ['upper', 'middle', 'lower'] as const) {
+      const z = lung.zones.find((x) => x.zone === zone);
+      const name = `${lung.side === 'right' ? 'Right' : 'Left'} ${zone}`;
+      if (!z) {
+        rows.push([name, '-', '-', '-', '-', '-', '']);
+        continue;
+      }
+      const inLesions = `${fmtMl(z.lesionInfectionMl)} (${z.lesionInvolvementPercent.toFixed(2)} %)`;
+      const why = z.belowMinimum
+        ? `0: under the minimum, ${minimum.zoneLesionMl.toFixed(1)} mL and ${minimum.zoneInvolvementPercent} % in lesions`
+        : z.infectionMl > 0
+          ? BAND_TEXT[z.score]
+          : 'no infection';
+      rows.push([name, fmtMl(z.lungVolumeMl), fmtMl(z.infectionMl), inLesions, `${fmt(z.involvementPercent)} %`, String(z.score), why]);
+    }
+  }
+  return rows;
+}
+
+/** Most lesion rows the report lists; the rest are counted ("and N more") and are in the CSV/JSON. */
+export const REPORT_MAX_LESIONS = 40;
+const LESION_COLUMNS_X = [0, 24, 78, 124, 180, 228, 268, 312, 420, 460];
+
+function lesionRows(m: Measurements, nz: number): string[][] {
+  const rows: string[][] = [['#', 'Volume (mL)', 'GGO (mL)', 'Consol. (mL)', 'Mean HU', 'Lung', 'Zone', 'Centroid LPS (mm)', 'Slice', 'Confidence']];
+  for (const l of (m.lesions).slice(0, REPORT_MAX_LESIONS)) {
+    rows.push([
+      String(l.id),
+      fmtMl(l.volumeMl),
+      fmtMl(l.groundGlassMl),
+      fmtMl(l.consolidationMl),
+      l.meanHu === null ? '-' : String(Math.round(l.meanHu) + 0), // + 0: never "-0"
+      l.lung,
+      l.zone ?? '-',
+      l.centroidLpsMm.map((x) => fmt(x)).join(', '),
+      `${Math.round(l.centroidVoxel[2]) + 1}/${nz}`,
+      l.meanConfidence === null ? '-' : l.meanConfidence.toFixed(2),
+    ]);
+  }
+  return rows;
+}
+
+function drawFooter(page: PDFPage, font: PDFFont, bold: PDFFont): void {
+  const width = page.getWidth();
+  page.drawLine({ start: { x: MARGIN, y: 52 }, end: { x: width - MARGIN, y: 52 }, thickness: 0.5, color: MUTED });
+  page.drawText(INVESTIGATIONAL_NOTICE, { x: MARGIN, y: 38, size: 9, font: bold, color: WARN });
+  page.drawText(printable('Volumes from voxel counts on the CT grid; a radiologist must review the masks before any use of these numbers.'), {
+    x: MARGIN,
+    y: 26,
+    size: 7.5,
+    font,
+    color: MUTED,
+  });
+}
+
 export async function buildReportPdf(input: ReportInput): Promise<Uint8Array> {
   const { volume, measurements: m, model, study } = input;
   const generatedAt = input.generatedAt ?? new Date();
@@ -140,8 +203,8 @@ export async function buildReportPdf(input: ReportInput): Promise<Uint8Array> {
   doc.setModificationDate(generatedAt);
   const font = await doc.embedFont(StandardFonts.Helvetica);
   const bold = await doc.embedFont(StandardFonts.HelveticaBold);
-  const page = doc.addPage(A4);
-  const w = new PageWriter(page, font, bold);
+  let page = doc.addPage(A4);
+  let w = new PageWriter(page, font, bold);
   const width = page.getWidth();
 
   w.text('OPAL - COVID-19 lung infection report', { size: 16, bold: true });
@@ -189,32 +252,38 @@ export async function buildReportPdf(input: ReportInput): Promise<Uint8Array> {
     ],
     [0, 85, 165, 245, 350, 440],
   );
-  w.text(`Lesions (connected components of at least 10 mm3): ${m.infection.lesionCount}`);
+  const minimum = m.severity.minimum;
+  const lesions = m.lesions;
+  w.text(
+    lesions.length > 0
+      ? `Lesions: ${lesions.length} (connected regions of infection of at least ${fmtMl(minimum.lesionVolumeMl)} mL), listed largest first on the last page`
+      : `Lesions: none (no connected region of infection of at least ${fmtMl(minimum.lesionVolumeMl)} mL)`,
+  );
 
   w.heading('Zone scores (0 none, 1 <5 %, 2 5-25 %, 3 26-50 %, 4 51-75 %, 5 >75 % involved)');
-  const zoneRows: string[][] = [['Zone', 'Right: involved', 'Right: score', 'Left: involved', 'Left: score']];
-  for (const zone of ['upper', 'middle', 'lower'] as const) {
-    const r = m.lungs.right.zones.find((z) => z.zone === zone);
-    const l = m.lungs.left.zones.find((z) => z.zone === zone);
-    zoneRows.push([
-      zone[0].toUpperCase() + zone.slice(1),
-      r ? `${fmt(r.involvementPercent)} %` : '-',
-      r ? String(r.score) : '-',
-      l ? `${fmt(l.involvementPercent)} %` : '-',
-      l ? String(l.score) : '-',
-    ]);
-  }
-  w.table(zoneRows, [0, 85, 185, 265, 365]);
+  w.table(zoneRows(m), ZONE_COLUMNS_X, 8);
   w.text(`Severity score: ${m.severity.total} / ${m.severity.max}`, { size: 11, bold: true });
   // Always say that this is not the lobar score, whatever wording the quantification chose.
-  const method = /approximation/i.test(m.severity.method) ? m.severity.method : `${m.severity.method} (zone-based approximation, not the lobar score)`;
+  let method = /approximation/i.test(m.severity.method) ? m.severity.method : `${m.severity.method} (zone-based approximation, not the lobar score)`;
+  // ...and always state the minimum a zone needs to score (the method text of quantify does).
+  if (!/minimum/i.test(method)) {
+    method +=
+      ` A zone scores above 0 only when at least ${minimum.zoneLesionMl.toFixed(1)} mL and ${minimum.zoneInvolvementPercent} % of its volume is infection in lesions ` +
+      `(connected regions of at least ${minimum.lesionVolumeMl} mL); below that minimum it scores 0.`;
+  }
   w.paragraph(method, { size: 8.5, color: MUTED });
   for (const warning of m.warnings) w.paragraph(`Warning: ${warning}`, { size: 9, color: WARN });
 
-  w.heading('Key axial images (lung window W1500 / L-600)');
-  const keys = chooseKeySlices(volume.dims, input.lungs, input.infection, 3);
   const gap = 12;
   const cell = (width - 2 * MARGIN - gap * 2) / 3;
+  // The images, their captions and legend need about cell + 80 pt above the footer (y 60): when
+  // long warnings leave less, they start a page of their own rather than run into the footer.
+  if (w.y - cell - 80 < 60) {
+    page = doc.addPage(A4);
+    w = new PageWriter(page, font, bold);
+  }
+  w.heading('Key axial images (lung window W1500 / L-600)');
+  const keys = chooseKeySlices(volume.dims, input.lungs, input.infection, 3);
   const [si, sj] = volume.spacingMm;
   const aspect = (volume.dims[1] * sj) / (volume.dims[0] * si); // height / width in mm
   const imgW = aspect > 1 ? cell / aspect : cell;
@@ -255,15 +324,27 @@ export async function buildReportPdf(input: ReportInput): Promise<Uint8Array> {
   w.y -= 16;
   w.text('R / L on each image: the patient\'s right and left, from the series orientation.', { size: 7.5, color: MUTED, x: MARGIN, advance: false });
 
-  // Footer
-  page.drawLine({ start: { x: MARGIN, y: 52 }, end: { x: width - MARGIN, y: 52 }, thickness: 0.5, color: MUTED });
-  page.drawText(INVESTIGATIONAL_NOTICE, { x: MARGIN, y: 38, size: 9, font: bold, color: WARN });
-  page.drawText(printable('Volumes from voxel counts on the CT grid; a radiologist must review the masks before any use of these numbers.'), {
-    x: MARGIN,
-    y: 26,
-    size: 7.5,
-    font,
-    color: MUTED,
-  });
+
+  // Page 2: the lesion list, largest first, for reviewing findings one by one.
+  if (lesions.length > 0) {
+    const page2 = doc.addPage(A4);
+    const w2 = new PageWriter(page2, font, bold);
+    w2.text('OPAL - lesion list', { size: 14, bold: true });
+    w2.text(INVESTIGATIONAL_NOTICE, { size: 10.5, bold: true, color: WARN });
+    w2.heading(`Lesions, largest first (${lesions.length})`);
+    w2.paragraph(
+      `A lesion is a 26-connected region of infection (either class) of at least ${fmtMl(m.severity.minimum.lesionVolumeMl)} mL. ` +
+        'Zone: the score zone holding most of its voxels. Centroid: LPS patient coordinates; Slice: the axial slice of the centroid, as in the key images. ' +
+        "Confidence: the model's mean probability for its label over the lesion's voxels it labelled itself (- when none, e.g. painted by hand).",
+      { size: 8, color: MUTED },
+    );
+    w2.table(lesionRows(m, volume.dims[2]), LESION_COLUMNS_X, 8);
+    if (lesions.length > REPORT_MAX_LESIONS) {
+      const rest = lesions.slice(REPORT_MAX_LESIONS);
+      const restMl = rest.reduce((a, l) => a + l.volumeMl, 0);
+      w2.text(`and ${rest.length} more (${fmtMl(restMl)} mL in all, each at most ${fmtMl(rest[0].volumeMl)} mL): every lesion is in lesions.csv and measurements.json.`, { size: 8.5 });
+    }
+  }
+  for (const p of doc.getPages()) drawFooter(p, font, bold);
   return doc.save({ useObjectStreams: false });
 }

@@ -6,13 +6,13 @@ import { syntheticStudy } from '../../../../test/exports/syntheticStudy.ts';
 import { pdfShownText } from '../../../../test/exports/pdfText.ts';
 import { InfectionLabel } from '../../volume/index.ts';
 import { INVESTIGATIONAL_NOTICE, studyIdentifiersFromMeta } from '../measurementsJson.ts';
-import { buildReportPdf, imageSideLabels } from './buildReportPdf.ts';
+import { buildReportPdf, imageSideLabels, REPORT_MAX_LESIONS } from './buildReportPdf.ts';
 import { chooseKeySlices } from './chooseKeySlices.ts';
 import { encodePngRgb } from './encodePng.ts';
 import { OVERLAY_COLOURS, renderKeySlice } from './renderKeySlice.ts';
 
 describe('report.pdf', () => {
-  it('opens with pdf-lib as one A4 page that shows the notice, model, identifiers and severity', async () => {
+  it('opens with pdf-lib as A4 pages (numbers and images, then the lesion list) that show the notice, model, identifiers and severity', async () => {
     const s = syntheticStudy();
     const m = sampleMeasurements(s);
     const bytes = await buildReportPdf({
@@ -24,8 +24,8 @@ describe('report.pdf', () => {
       study: studyIdentifiersFromMeta(s.volume.meta),
     });
     const pdf = await PDFDocument.load(bytes);
-    expect(pdf.getPageCount()).toBe(1);
-    expect(Math.round(pdf.getPage(0).getWidth())).toBe(595);
+    expect(pdf.getPageCount()).toBe(2); // the sample has two lesions: their list is on page 2
+    expect(pdf.getPages().map((p) => Math.round(p.getWidth()))).toEqual([595, 595]);
     const text = pdfShownText(bytes);
     expect(text).toContain(INVESTIGATIONAL_NOTICE);
     expect(text).toContain('Model: opal-infnet   Version: 0.1.0   Execution provider: cpu');
@@ -34,6 +34,45 @@ describe('report.pdf', () => {
     expect(text).toContain(`Severity score: ${m.severity.total} / 30`);
     expect(text).toContain('Zone-based approximation');
     expect(text).toContain(m.lungs.right.volumeMl.toFixed(2));
+    expect(text.split(INVESTIGATIONAL_NOTICE).length - 1).toBeGreaterThanOrEqual(4); // under the title and in the footer of each page
+  });
+
+  it("prints each zone's inputs, and a zone under the minimum plainly as score 0 with the reason", async () => {
+    const s = syntheticStudy();
+    const m = sampleMeasurements(s);
+    const upper = m.lungs.left.zones.find((z) => z.zone === 'upper')!;
+    Object.assign(upper, { infectionMl: 0.4, involvementPercent: 1.5, lesionInfectionMl: 0, lesionInvolvementPercent: 0, score: 0, belowMinimum: true });
+    const text = pdfShownText(await buildReportPdf({ volume: s.volume, lungs: s.lungs, infection: s.infection, measurements: m, model: sampleModel, study: {} }));
+    const lines = text.split('\n');
+    const row = lines.slice(lines.indexOf('Left upper'), lines.indexOf('Left upper') + 7);
+    expect(row).toEqual(['Left upper', upper.lungVolumeMl.toFixed(2), '0.40', '0.00 (0.00 %)', '1.5 %', '0', '0: under the minimum, 1.0 mL and 0.5 % in lesions']);
+    expect(lines).toContain('Why this score');
+    // The method paragraph wraps: read it with its lines joined.
+    expect(lines.join(' ')).toContain('A zone scores above 0 only when at least 1.0 mL and 0.5 % of its volume is infection in lesions');
+  });
+
+  it('lists the lesions largest first on their own page, and counts the ones past the cap as "and N more"', async () => {
+    const s = syntheticStudy();
+    const m = sampleMeasurements(s);
+    const one = m.lesions[0];
+    m.lesions = Array.from({ length: REPORT_MAX_LESIONS + 3 }, (_, i) => ({ ...one, id: i + 1, volumeMl: 100 - i, meanConfidence: 0.87 }));
+    const bytes = await buildReportPdf({ volume: s.volume, lungs: s.lungs, infection: s.infection, measurements: m, model: sampleModel, study: {} });
+    const lines = pdfShownText(bytes).split('\n');
+    expect(lines).toContain(`Lesions, largest first (${REPORT_MAX_LESIONS + 3})`);
+    const first = lines.indexOf('Confidence') + 1;
+    expect(lines.slice(first, first + 10)).toEqual(['1', '100.0', '0.03', '0.00', '-500', 'right', '-', one.centroidLpsMm.map((x) => x.toFixed(1)).join(', '), `${Math.round(one.centroidVoxel[2]) + 1}/6`, '0.87']);
+    expect(lines).toContain(String(REPORT_MAX_LESIONS));
+    expect(lines).not.toContain(String(REPORT_MAX_LESIONS + 1));
+    expect(lines).toContain('and 3 more (177.0 mL in all, each at most 60.0 mL): every lesion is in lesions.csv and measurements.json.');
+  });
+
+  it('says there is no lesion, on one page, when there is none', async () => {
+    const s = syntheticStudy();
+    const m = sampleMeasurements(s);
+    m.lesions = [];
+    const bytes = await buildReportPdf({ volume: s.volume, lungs: s.lungs, infection: s.infection, measurements: m, model: sampleModel, study: {} });
+    expect((await PDFDocument.load(bytes)).getPageCount()).toBe(1);
+    expect(pdfShownText(bytes)).toContain('Lesions: none (no connected region of infection of at least 0.10 mL)');
   });
 
   it('prints "(not recorded)" for missing identifiers and replaces characters the PDF font lacks', async () => {
