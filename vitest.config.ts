@@ -9,5 +9,7 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 300_000,
     reporters: ['default'],
+    // The built app under out/ (test host, bundle tests) runs as Node runs it, not through Vite's transform.
+    server: { deps: { external: [/\/out\/(main|cli|workers|chunks)\/[^/]+\.mjs$/] } },
   },
 });

@@ -11,7 +11,7 @@ const here = dirname(fileURLToPath(import.meta.url));
  * The renderer bundle. Volumes arrive as finished Int16 buffers from the engine, so cornerstone's
  * dicom-image-loader (and its codec WASM/web workers) is never imported; what remains of
  * cornerstone3D is plain JS plus vtk.js, bundled here with relative asset paths so that the same
- * `dist/` loads from Electron's file origin and from the test host's http origin.
+ * `out/renderer/` loads from Electron's file origin and from the test host's http origin.
  */
 export default defineConfig({
   root: here,
@@ -19,7 +19,7 @@ export default defineConfig({
   publicDir: false,
   build: {
     minify: process.env.OPAL_NO_MINIFY ? false : 'esbuild',
-    outDir: resolve(here, 'dist'),
+    outDir: resolve(here, '..', 'out', 'renderer'),
     emptyOutDir: true,
     target: 'es2022',
     sourcemap: false,

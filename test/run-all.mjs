@@ -18,6 +18,8 @@ const pytestXml = join(reportDir, 'pytest.xml');
 const steps = [
   { name: 'typecheck', cmd: 'npx', args: ['tsc', '-b', '--pretty', 'false'] },
   { name: 'lint', cmd: 'npx', args: ['eslint', '.', '--max-warnings', '0'] },
+  // What ships (out/): the test host, the e2e suite and the bundle tests run it, not the sources.
+  { name: 'build', cmd: 'npm', args: ['run', 'build'] },
   {
     name: 'python-models',
     cmd: '/usr/bin/python3',

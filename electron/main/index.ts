@@ -1,6 +1,6 @@
 import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, session as electronSession } from 'electron';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { EVENT_CHANNEL } from '../common/ipc/contract.ts';
 import { applySessionSecurity, hardenWebContents, secureWindowOptions } from './security.ts';
 import { registerIpcHandlers } from './ipc/registerIpcHandlers.ts';
@@ -8,15 +8,16 @@ import { OPAL_VOLUME_PRIVILEGES, OPAL_VOLUME_SCHEME, registerOpalVolumeProtocol 
 import { OpalSession } from './services/OpalSession.ts';
 import { createEngineServices } from './services/createEngineServices.ts';
 import { appMenuTemplate } from './appMenu.ts';
+import { appRoot } from './appPaths.ts';
 
 /**
  * Electron main: app lifecycle only (single instance, one window, menus, recent folders); every
  * decision lives in security.ts, the IPC contract and the session services, which run and are
  * tested under plain Node.
  */
-const here = dirname(fileURLToPath(import.meta.url));
-const rendererIndex = join(here, '..', '..', 'renderer', 'dist', 'index.html');
-const preloadPath = join(here, '..', 'preload', 'preload.cjs');
+// Everything `npm run build` produced sits under out/ of the app's root (packaged: app.getAppPath()).
+const rendererIndex = join(appRoot(), 'out', 'renderer', 'index.html');
+const preloadPath = join(appRoot(), 'out', 'preload', 'preload.cjs');
 const appUrl = process.env.OPAL_RENDERER_URL ?? pathToFileURL(rendererIndex).href;
 
 // Checklist 18 "Avoid usage of the file:// protocol and prefer usage of custom protocols": voxel

@@ -14,7 +14,6 @@ import { join } from 'node:path';
 import { startTestHost } from '../host/startTestHost.ts';
 import { buildRendererIfStale, launchChromium } from '../e2e/chromium.ts';
 import { writeE2eStudy } from '../e2e/e2eStudy.ts';
-import { repoRoot } from '../fixtures/sharedData.ts';
 
 const size = Number(process.env.OPAL_BENCH_SIZE ?? 512);
 const slices = Number(process.env.OPAL_BENCH_SLICES ?? 300);
@@ -31,7 +30,7 @@ try {
   let t = performance.now();
   await writeE2eStudy(join(work, 'study'), size, slices);
   log(`wrote ${size}x${size}x${slices} series in ${((performance.now() - t) / 1000).toFixed(1)} s`);
-  const host = await startTestHost({ rendererDir: join(repoRoot, 'renderer', 'dist'), appDataDir: join(work, 'appdata') });
+  const host = await startTestHost({ rendererDir: await buildRendererIfStale(), appDataDir: join(work, 'appdata') });
   const chrome = await launchChromium();
   try {
     const page = await chrome.browser.newPage({ viewport: { width: 1400, height: 860 } });

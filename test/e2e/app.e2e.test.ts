@@ -59,7 +59,7 @@ describe.skipIf(noChromium)(`app e2e in ${CHROMIUM_PATH}${noChromium ? ' (skippe
     studyDir = join(work, 'study');
     await writeE2eStudy(studyDir, 256, 48);
     await mkdir(shots, { recursive: true });
-    host = await startTestHost({ rendererDir: join(process.cwd(), 'renderer', 'dist'), appDataDir: join(work, 'appdata') });
+    host = await startTestHost({ rendererDir: await buildRendererIfStale(), appDataDir: join(work, 'appdata') });
     chrome = await launchChromium();
     page = await chrome.browser.newPage({ viewport: { width: 1400, height: 860 } });
     page.on('pageerror', (e) => pageErrors.push(e.message));

@@ -1,10 +1,8 @@
-import { existsSync, statSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { chromium, type Browser, type Locator } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { missing } from '../fixtures/requireData.ts';
-import { repoRoot } from '../fixtures/sharedData.ts';
+import { builtRendererDir, ensureAppBuilt } from '../host/builtApp.ts';
 
 export const CHROMIUM_PATH = process.env.OPAL_CHROMIUM ?? '/usr/bin/chromium';
 
@@ -41,31 +39,10 @@ export async function launchChromium(): Promise<{ browser: Browser; close(): Pro
   };
 }
 
-function newestMtime(dir: string): number {
-  let t = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    t = Math.max(t, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
-  }
-  return t;
-}
-
-/**
- * Builds renderer/dist with Vite unless it is newer than every renderer and common source file.
- * Asynchronous on purpose: a blocking build would starve the test worker's RPC with vitest.
- */
+/** Builds the app (out/, renderer included) where it is older than its sources; returns the built renderer's folder. */
 export async function buildRendererIfStale(): Promise<string> {
-  const dist = join(repoRoot, 'renderer', 'dist');
-  const index = join(dist, 'index.html');
-  const sources = Math.max(newestMtime(join(repoRoot, 'renderer', 'src')), statSync(join(repoRoot, 'renderer', 'index.html')).mtimeMs, newestMtime(join(repoRoot, 'electron', 'common')));
-  if (existsSync(index) && statSync(index).mtimeMs > sources && process.env.OPAL_REBUILD !== '1') return dist;
-  const code = await new Promise<number | null>((ok, fail) => {
-    const child = spawn(process.execPath, [join(repoRoot, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', join(repoRoot, 'renderer', 'vite.config.ts')], { cwd: repoRoot, stdio: ['ignore', 'inherit', 'inherit'] });
-    child.on('error', fail);
-    child.on('exit', (c) => ok(c));
-  });
-  if (code !== 0) throw new Error(`vite build failed (exit ${code})`);
-  return dist;
+  await ensureAppBuilt({ renderer: true });
+  return builtRendererDir;
 }
 
 export interface PixelStats {

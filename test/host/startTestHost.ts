@@ -2,13 +2,14 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { parseBinaryResourcePath, type OpalEvent } from '../../electron/common/ipc/contract.ts';
-import { toOpalError } from '../../electron/common/errors/index.ts';
-import { OpalSession } from '../../electron/main/services/OpalSession.ts';
-import { createDispatch } from '../../electron/main/ipc/dispatch.ts';
-import { createEngineServices } from '../../electron/main/services/createEngineServices.ts';
-import { contentSecurityPolicy } from '../../electron/main/security.ts';
+import { pathToFileURL } from 'node:url';
+import type { OpalEvent } from '../../electron/common/ipc/contract.ts';
+import type { OpalSession } from '../../electron/main/services/OpalSession.ts';
 import type { EngineServices } from '../../electron/main/services/EngineServices.ts';
+import { builtEngineModule, builtRendererDir, ensureAppBuilt } from './builtApp.ts';
+
+/** The engine module as the app ships it (out/main/engine.mjs); its types are those of the sources it was built from. */
+type BuiltEngine = typeof import('../../electron/main/engine.ts');
 
 export interface TestHost {
   url: string;
@@ -17,8 +18,8 @@ export interface TestHost {
 }
 
 export interface TestHostOptions {
-  /** The built renderer (renderer/dist). */
-  rendererDir: string;
+  /** The built renderer; by default the one that ships, out/renderer (built here when stale). */
+  rendererDir?: string;
   appDataDir: string;
   /** The real engine by default; never a fake (DESIGN.md §2). */
   engine?: EngineServices;
@@ -36,8 +37,14 @@ const MIME: Record<string, string> = {
 };
 
 /** Same headers the Electron session adds (electron/main/security.ts). */
-function securityHeaders(): Record<string, string> {
-  return { 'content-security-policy': contentSecurityPolicy(), 'x-content-type-options': 'nosniff', 'cache-control': 'no-store' };
+function securityHeaders(built: BuiltEngine): Record<string, string> {
+  return { 'content-security-policy': built.contentSecurityPolicy(), 'x-content-type-options': 'nosniff', 'cache-control': 'no-store' };
+}
+
+/** Builds out/ when it is older than the sources, then imports the bundled engine (what the app runs). */
+export async function loadBuiltEngine(options: { renderer?: boolean } = {}): Promise<BuiltEngine> {
+  await ensureAppBuilt(options);
+  return (await import(pathToFileURL(builtEngineModule).href)) as BuiltEngine;
 }
 
 async function readBody(req: IncomingMessage, limitBytes: number): Promise<string> {
@@ -52,19 +59,21 @@ async function readBody(req: IncomingMessage, limitBytes: number): Promise<strin
 }
 
 /**
- * Hosts the app's real services (OpalSession over the real engine) and the built renderer on
- * 127.0.0.1 at a random port, as the test transport of renderer/src/bridge.ts: POST /api/<method>
+ * Hosts the app's real services (OpalSession over the real engine), both from the bundle that ships
+ * (out/main/engine.mjs, out/renderer; built first when stale), on 127.0.0.1 at a random port, as the test transport of renderer/src/bridge.ts: POST /api/<method>
  * with JSON arguments → JSON envelope; GET /binary/<kind>/<handle> → raw bytes; GET /events →
  * server-sent events. Only loopback; closed by close().
  */
 export async function startTestHost(options: TestHostOptions): Promise<TestHost> {
-  const session = new OpalSession({
-    engine: options.engine ?? createEngineServices(),
+  const built = await loadBuiltEngine({ renderer: options.rendererDir === undefined });
+  const { parseBinaryResourcePath, toOpalError } = built;
+  const session: OpalSession = new built.OpalSession({
+    engine: options.engine ?? built.createEngineServices(),
     appDataDir: options.appDataDir,
     appVersion: options.appVersion ?? 'test-host',
   });
-  const dispatch = createDispatch(session);
-  const root = resolve(options.rendererDir);
+  const dispatch = built.createDispatch(session);
+  const root = resolve(options.rendererDir ?? builtRendererDir);
   const sseClients = new Set<ServerResponse>();
   const unsubscribe = session.onEvent((e: OpalEvent) => {
     const line = `data: ${JSON.stringify(e)}\n\n`;
@@ -91,7 +100,7 @@ export async function startTestHost(options: TestHostOptions): Promise<TestHost>
         args = Symbol('unparseable');
       }
       const envelope = await dispatch(path.slice('/api/'.length), typeof args === 'symbol' ? '<not json>' : args);
-      res.writeHead(200, { 'content-type': 'application/json', ...securityHeaders() });
+      res.writeHead(200, { 'content-type': 'application/json', ...securityHeaders(built) });
       res.end(JSON.stringify(envelope));
       return;
     }
@@ -100,7 +109,7 @@ export async function startTestHost(options: TestHostOptions): Promise<TestHost>
       if (!resource) return void res.writeHead(404).end();
       try {
         const bytes = session.binary(resource);
-        res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(bytes.byteLength), ...securityHeaders() });
+        res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(bytes.byteLength), ...securityHeaders(built) });
         res.end(bytes);
       } catch (e) {
         res.writeHead(409, { 'content-type': 'application/json' });
@@ -120,7 +129,7 @@ export async function startTestHost(options: TestHostOptions): Promise<TestHost>
     if (file !== root && !file.startsWith(root + sep)) return void res.writeHead(404).end();
     const info = await stat(file).catch(() => undefined);
     if (!info?.isFile()) return void res.writeHead(404).end();
-    res.writeHead(200, { 'content-type': MIME[extname(file)] ?? 'application/octet-stream', ...securityHeaders() });
+    res.writeHead(200, { 'content-type': MIME[extname(file)] ?? 'application/octet-stream', ...securityHeaders(built) });
     res.end(await readFile(file));
   }
 

@@ -1,15 +1,15 @@
 import type { Command } from 'commander';
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import { OpalError } from '../../common/errors/index.ts';
 import { closeInferenceService } from '../../main/inference/InferenceService.ts';
 import { resolveModel } from '../../main/inference/loadModelManifest.ts';
 import { writePhantomSeries } from '../../main/phantom/index.ts';
 import { EXPORT_FORMATS } from '../../main/exports/writeExports.ts';
 import { formatSummaryLine, segmentOne } from './segment.ts';
+import { appRoot } from '../../main/appPaths.ts';
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const repoRoot = appRoot();
 
 interface DemoOptions {
   cache: string;

@@ -5,6 +5,7 @@ import type { DecodedFrame, EncodedFrame } from '../../common/dicom/pixels/frame
 import { decodeNativeFrame, isNativeTransferSyntax } from '../../common/dicom/pixels/decodeNativeFrame.ts';
 import { transferSyntaxName } from '../../common/dicom/pixels/transferSyntaxName.ts';
 import { spawnWorker } from '../workers/spawnWorker.ts';
+import { workerModuleUrl } from '../workers/workerModuleUrl.ts';
 import { decodeResponseSchema, type DecodeRequest } from './decodeMessages.ts';
 
 export interface DecodePoolOptions {
@@ -38,7 +39,7 @@ interface Slot {
   timer?: ReturnType<typeof setTimeout>;
 }
 
-const workerUrl = new URL('./decodeWorker.ts', import.meta.url);
+const workerUrl = workerModuleUrl('decodeWorker');
 
 /**
  * A pool of worker threads that decode compressed frames off the calling thread, so that loading a

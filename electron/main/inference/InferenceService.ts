@@ -10,6 +10,8 @@ import {
 } from '../../common/inference/index.ts';
 import type { Volume } from '../../common/volume/index.ts';
 import { spawnWorker } from '../workers/spawnWorker.ts';
+import { workerModuleUrl } from '../workers/workerModuleUrl.ts';
+import { unpackedPath } from '../appPaths.ts';
 import { chooseExecutionProviders, cudaLibraryPresent } from './executionProviders.ts';
 import { verifyModelFile, type ResolvedModel } from './loadModelManifest.ts';
 import type { RunRequest, WorkerReply, WorkerRequest } from './protocol.ts';
@@ -44,7 +46,7 @@ export interface SegmentInfectionOptions {
   signal?: AbortSignal;
 }
 
-const workerUrl = new URL('./inferenceWorker.ts', import.meta.url);
+const workerUrl = workerModuleUrl('inferenceWorker');
 
 /**
  * One model, one worker thread, one onnxruntime InferenceSession, reused for every volume
@@ -96,7 +98,7 @@ export class InferenceService {
     const { manifest } = model;
     const request: WorkerRequest = {
       type: 'load',
-      onnxPath: model.onnxPath,
+      onnxPath: unpackedPath(model.onnxPath), // onnxruntime reads the file natively: not through app.asar
       providers,
       threads,
       inputName: manifest.input.name,

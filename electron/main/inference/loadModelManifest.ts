@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { OpalError } from '../../common/errors/index.ts';
+import { appRoot } from '../appPaths.ts';
 import { ModelManifestSchema, type ModelManifest } from '../../common/models/ModelManifest.ts';
 
 /** A manifest that passed validation and the ONNX file it names. */
@@ -13,10 +13,10 @@ export interface ResolvedModel {
   onnxPath: string;
 }
 
-/** models/ of this checkout, or OPAL_MODELS_DIR. */
+/** OPAL_MODELS_DIR, else models/ of the app (the checkout in development, the app's resources when packaged: see appRoot()). */
 export function modelsDir(): string {
   if (process.env.OPAL_MODELS_DIR) return resolve(process.env.OPAL_MODELS_DIR);
-  return resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'models');
+  return join(appRoot(), 'models');
 }
 
 /**
