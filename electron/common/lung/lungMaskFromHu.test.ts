@@ -109,4 +109,52 @@ describe('lungMaskFromHu', () => {
     };
     expect(lungMaskFromHu(volume).warnings[0].code).toBe('E_NO_LUNGS');
   });
+
+  it('recognises a single chest slice as a chest: two lungs, no E_NO_LUNGS', () => {
+    const { volume, truth } = syntheticChest({ trachea: false });
+    const [nx, ny] = volume.dims;
+    const k = 20;
+    const size = nx * ny;
+    const one: Volume = {
+      ...volume,
+      dims: [nx, ny, 1],
+      voxels: volume.voxels.slice(k * size, (k + 1) * size),
+    };
+    const r = lungMaskFromHu(one);
+    expect(r.warnings).toEqual([]);
+    expect(diceForLabel(r.lungs, truth.subarray(k * size, (k + 1) * size), 1)).toBeGreaterThan(0.9);
+    expect(diceForLabel(r.lungs, truth.subarray(k * size, (k + 1) * size), 2)).toBeGreaterThan(0.9);
+  });
+
+  it('does not take pure air (bowel gas, median about -1000 HU) for a lung', () => {
+    const { volume } = syntheticChest({ trachea: false });
+    const [nx, ny, nz] = volume.dims;
+    // Lungs become bowel-like gas: -1000 HU everywhere they were, vessels included.
+    for (let v = 0; v < nx * ny * nz; v++) if (volume.voxels[v] < -300 || volume.voxels[v] === 30) volume.voxels[v] = -1000;
+    // ... but the outside air must stay outside: rebuild the body around them.
+    const { volume: reference } = syntheticChest({ trachea: false });
+    for (let v = 0; v < nx * ny * nz; v++) if (reference.voxels[v] === -1000) volume.voxels[v] = -1000;
+    const r = lungMaskFromHu(volume);
+    expect(r.rightVoxels + r.leftVoxels).toBe(0);
+    expect(r.warnings.map((w) => w.code)).toEqual(['E_NO_LUNGS']);
+  });
+
+  it('finds a lung broken into air pockets by disease where the mirror of the other lung says it is', () => {
+    const { volume, truth } = syntheticChest({ trachea: false });
+    const [nx, ny, nz] = volume.dims;
+    // Left lung: septa of soft tissue every third voxel in x and y split its air into pockets.
+    for (let k = 0; k < nz; k++) {
+      for (let j = 0; j < ny; j++) {
+        for (let i = 0; i < nx; i++) {
+          const v = i + nx * (j + ny * k);
+          if (truth[v] === 2 && (i % 3 === 0 || j % 3 === 0)) volume.voxels[v] = 20;
+        }
+      }
+    }
+    const r = lungMaskFromHu(volume);
+    expect(diceForLabel(r.lungs, truth, 1)).toBeGreaterThan(0.9);
+    // The broken lung is found (its pockets joined by the closing), not reported missing.
+    expect(r.warnings).toEqual([]);
+    expect(diceForLabel(r.lungs, truth, 2)).toBeGreaterThan(0.8);
+  });
 });

@@ -1,13 +1,15 @@
 import type { OpalErrorJson } from '../errors/index.ts';
 import { LungLabel, type Volume } from '../volume/index.ts';
 import { componentsBySize, connectedComponents3d } from './connectedComponents3d.ts';
-import { IndexStack, closeRect2d, floodFromBorder2d, labelComponents2d } from './slice2d.ts';
+import { IndexStack, closeRect2d, dilateRect2d, floodFromBorder2d, labelComponents2d } from './slice2d.ts';
 
 export interface LungMaskOptions {
   /** Voxels below this are air-like (lung parenchyma is about -850 HU, soft tissue above -100). */
   airThresholdHu?: number;
   /** A lung smaller than this is not a lung (sinuses, bowel gas, head-holder air). */
   minLungVolumeMl?: number;
+  /** Smallest lung cross-section per slice (mm²) for series too short to hold minLungVolumeMl. */
+  minLungAreaMm2?: number;
   /** Radius of the per-slice closing that keeps vessels, airway walls and lesions inside the mask. */
   closingRadiusMm?: number;
   /** Largest cross-section (mm²) of an airway still counted as trachea or main bronchus. */
@@ -21,12 +23,22 @@ export interface LungMaskResult {
   leftVoxels: number;
   /** Voxels removed as trachea / main bronchi. */
   airwayVoxels: number;
+  /**
+   * Per voxel: 1 air inside the body (lungs, air pockets in diseased lung, bowel gas), 2 air outside
+   * the body or in the trachea/main bronchi, 0 tissue. Kept for the diseased-lung step, which must
+   * not grow a lung into outside air or the airways.
+   */
+  airMap?: Uint8Array;
   warnings: OpalErrorJson[];
   /** Milliseconds per step (for the benchmark). */
   timingsMs: Record<string, number>;
 }
 
 const OUTSIDE = 2;
+/** Air components whose median is below this are pure air (bowel gas, pneumothorax), not lung. */
+const PURE_AIR_MEDIAN_HU = -970;
+/** How far (mm) around the mirror image of one lung the air pockets of the other are looked for. */
+const MIRROR_MARGIN_MM = 15;
 
 /**
  * Lung mask from Hounsfield units, without a network (DESIGN.md §3.5):
@@ -97,9 +109,19 @@ export function lungMaskFromHu(volume: Volume, options: LungMaskOptions = {}): L
   // 3. Internal air components.
   // Internal air is the voxels still 1 (outside air and airways are OUTSIDE).
   const cc = connectedComponents3d(air, volume.dims, 6, 1);
-  const ids = componentsBySize(cc);
+  const boxes = cc.bbox as Int32Array; // always present for 6-connected labelling
+  // Pure air is not lung: lung parenchyma has a median of about -850 HU (vessels, interstitium),
+  // bowel gas, a pneumothorax or a large bulla about -1000 HU. Among the largest components only.
+  const ids = componentsBySize(cc).filter(
+    (id, rank) => rank >= 6 || medianHuOf(hu, cc.labels, boxes, id, nx, sliceSize) > PURE_AIR_MEDIAN_HU,
+  );
   step('components');
-  const minVoxels = Math.ceil(minLungVolumeMl / voxelMl);
+  // A series of a few slices cannot hold 100 mL of lung: there the minimum is an area per slice
+  // (a lung cross-section of 10 cm² or more, about a tenth of a mid-chest lung's), so that a single
+  // chest slice is still recognised as one.
+  const minVoxels = Math.ceil(
+    Math.min(minLungVolumeMl / voxelMl, (nz * (options.minLungAreaMm2 ?? 1000)) / (sx * sy)),
+  );
   if (ids.length === 0 || cc.sizes[ids[0]] < minVoxels) {
     return empty(
       'No lungs were found in this image (no air-filled region of lung size inside the body); is this a chest CT?',
@@ -108,7 +130,6 @@ export function lungMaskFromHu(volume: Volume, options: LungMaskOptions = {}): L
 
   // Per component: voxels left and right of the midline.
   // Counted inside each component's bounding box, only for the few components looked at.
-  const boxes = cc.bbox as Int32Array; // always present for 6-connected labelling
   const lowSideCache = new Map<number, number>();
   const lowSideOf = (id: number): number => {
     const cached = lowSideCache.get(id);
@@ -158,7 +179,23 @@ export function lungMaskFromHu(volume: Volume, options: LungMaskOptions = {}): L
         else if (second !== undefined && id === second) lungs[v] = secondLabel;
       }
     });
-    if (second === undefined) {
+    // A lung broken up by disease (reticulation, honeycombing, consolidation between air pockets)
+    // has no large air component of its own: its air pockets are taken where the mirror image of
+    // the other lung says the lung should be; the closing below joins them.
+    if (second === undefined || cc.sizes[second] < 0.25 * cc.sizes[first]) {
+      const recruited = recruitMirroredAir(
+        air,
+        lungs,
+        volume,
+        firstLabel,
+        secondLabel,
+        midX,
+        (firstLabel === rightLabel) === rightIsLowI,
+        region,
+      );
+      if (recruited) unionRegion(region, recruited);
+    }
+    if (second === undefined && !lungs.includes(secondLabel)) {
       warnings.push({
         code: 'E_NO_LUNGS',
         message: `Only the ${firstSide} lung was found; the ${firstSide === 'right' ? 'left' : 'right'} lung is missing or not aerated.`,
@@ -179,7 +216,7 @@ export function lungMaskFromHu(volume: Volume, options: LungMaskOptions = {}): L
       else if (lungs[v] === leftLabel) leftVoxels++;
     }
   });
-  return { lungs, rightVoxels, leftVoxels, airwayVoxels, warnings, timingsMs };
+  return { lungs, rightVoxels, leftVoxels, airwayVoxels, airMap: air, warnings, timingsMs };
 }
 
 /**
@@ -464,4 +501,88 @@ function closeAndFill(lungs: Uint8Array, volume: Volume, radiusMm: number, stack
       }
     }
   }
+}
+
+/** Median HU of one component (voxels labelled `id` inside its bounding box), from a histogram. */
+function medianHuOf(hu: ArrayLike<number>, labels: Int32Array, boxes: Int32Array, id: number, nx: number, sliceSize: number): number {
+  const b = 6 * id;
+  const histogram = new Int32Array(1025); // -1024..0 HU; denser voxels counted at 0
+  let count = 0;
+  for (let k = boxes[b + 4]; k <= boxes[b + 5]; k++) {
+    for (let y = boxes[b + 2]; y <= boxes[b + 3]; y++) {
+      const row = k * sliceSize + y * nx;
+      for (let x = boxes[b]; x <= boxes[b + 1]; x++) {
+        if (labels[row + x] !== id) continue;
+        histogram[Math.max(0, Math.min(1024, Math.round(hu[row + x]) + 1024))]++;
+        count++;
+      }
+    }
+  }
+  let seen = 0;
+  for (let h = 0; h < histogram.length; h++) {
+    seen += histogram[h];
+    if (2 * seen >= count) return h - 1024;
+  }
+  return 0;
+}
+
+/**
+ * Labels as `toLabel` the internal air (value 1 in `air`) not yet in a lung that lies within
+ * MIRROR_MARGIN_MM of the mirror image (about the body midline) of the `fromLabel` lung, slice by
+ * slice. Returns the bounding box of what it labelled, or undefined when nothing was.
+ */
+function recruitMirroredAir(
+  air: Uint8Array,
+  lungs: Uint8Array,
+  volume: Volume,
+  fromLabel: number,
+  toLabel: number,
+  midX: number,
+  fromIsLowI: boolean,
+  region: Region,
+): Region | undefined {
+  const [nx, ny] = volume.dims;
+  const [sx, sy] = volume.spacingMm;
+  const sliceSize = nx * ny;
+  const mirror = new Uint8Array(sliceSize);
+  const grown = new Uint8Array(sliceSize);
+  const tmp = new Uint8Array(sliceSize);
+  const rx = Math.max(1, Math.round(MIRROR_MARGIN_MM / sx));
+  const ry = Math.max(1, Math.round(MIRROR_MARGIN_MM / sy));
+  let box: Region | undefined;
+  for (let k = region.z0; k <= region.z1; k++) {
+    const base = k * sliceSize;
+    mirror.fill(0);
+    let any = false;
+    for (let y = region.y0; y <= region.y1; y++) {
+      for (let x = region.x0; x <= region.x1; x++) {
+        if (lungs[base + y * nx + x] !== fromLabel) continue;
+        const xm = Math.round(2 * midX - x);
+        if (xm >= 0 && xm < nx) {
+          mirror[y * nx + xm] = 1;
+          any = true;
+        }
+      }
+    }
+    if (!any) continue;
+    dilateRect2d(mirror, nx, ny, rx, ry, tmp, grown);
+    for (let p = 0; p < sliceSize; p++) {
+      const v = base + p;
+      if (grown[p] === 0 || air[v] !== 1 || lungs[v] !== 0) continue;
+      // Only on the other side of the midline.
+      const x = p % nx;
+      if (fromIsLowI ? x <= midX : x >= midX) continue;
+      lungs[v] = toLabel;
+      const y = (p - x) / nx;
+      if (!box) box = { x0: x, x1: x, y0: y, y1: y, z0: k, z1: k };
+      else {
+        box.x0 = Math.min(box.x0, x);
+        box.x1 = Math.max(box.x1, x);
+        box.y0 = Math.min(box.y0, y);
+        box.y1 = Math.max(box.y1, y);
+        box.z1 = Math.max(box.z1, k);
+      }
+    }
+  }
+  return box;
 }

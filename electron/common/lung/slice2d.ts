@@ -175,6 +175,37 @@ export function closeRect2d(
   slice.set(tmp2.subarray(0, nx * ny));
 }
 
+/**
+ * Dilation of a binary slice with a (2rx+1) x (2ry+1) rectangle into `out` (separable running
+ * counts: linear in the pixel count whatever the radius). `tmp` is a scratch slice of the same size.
+ */
+export function dilateRect2d(
+  slice: Uint8Array,
+  nx: number,
+  ny: number,
+  rx: number,
+  ry: number,
+  tmp: Uint8Array,
+  out: Uint8Array,
+): void {
+  boxPass(slice, tmp, nx, ny, rx, true, 'any');
+  boxPass(tmp, out, nx, ny, ry, false, 'any');
+}
+
+/** Erosion of a binary slice with a (2rx+1) x (2ry+1) rectangle into `out` (outside the slice counts as unset). */
+export function erodeRect2d(
+  slice: Uint8Array,
+  nx: number,
+  ny: number,
+  rx: number,
+  ry: number,
+  tmp: Uint8Array,
+  out: Uint8Array,
+): void {
+  boxPass(slice, tmp, nx, ny, rx, true, 'all');
+  boxPass(tmp, out, nx, ny, ry, false, 'all');
+}
+
 /** One 1-D pass of a box filter: out = any/all of src within ±r along rows (x) or columns (y). */
 function boxPass(
   src: Uint8Array,
