@@ -65,15 +65,19 @@ describe('bad input', () => {
     await expect(loadVolumeFromPath(dir)).rejects.toMatchObject({ code: 'E_DUPLICATE_SLICE' });
   });
 
-  it('flags a missing slice with its position and still loads the others in position order', async () => {
+  it('flags a missing slice with its position and loads the others at their true positions, the gap as an empty slice', async () => {
     const dir = folder(axialSeries(6, { stepMm: 2.5, z0: -10, skip: [3] }));
     const { volume, warnings } = await loadVolumeFromPath(dir);
-    expect(volume.dims).toEqual([4, 4, 5]);
+    expect(volume.dims).toEqual([4, 4, 6]);
+    expect(volume.spacingMm[2]).toBeCloseTo(2.5, 9);
     const w = warnings.find((x) => x.code === 'E_MISSING_SLICE');
     expect(w?.positionMm).toBeCloseTo(-2.5);
     expect(w?.message).toContain('-5 mm and 0 mm');
-    // Instance numbers run opposite to position: stored value = 6 - k, HU = stored - 1024.
-    expect([volume.voxels[0], volume.voxels[16 * 4]]).toEqual([6 - 1024, 1 - 1024]);
+    // Instance numbers run opposite to position: stored value = 6 - k, HU = stored - 1024; slice 3 is the gap.
+    expect([volume.voxels[0], volume.voxels[16 * 3], volume.voxels[16 * 4], volume.voxels[16 * 5]]).toEqual([6 - 1024, -1024, 2 - 1024, 1 - 1024]);
+    expect(volume.meta.missingSlices).toEqual([3]);
+    expect(volume.meta.sopInstanceUids?.[3]).toBe('');
+    expect(volume.meta.imagePositionsMm?.[5]).toEqual([0, 0, 2.5]);
   });
 
   it('splits a series whose slices disagree on pixel spacing (E_INCONSISTENT_GEOMETRY)', async () => {

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -174,12 +174,12 @@ print(json.dumps(out))
   });
 
 
-  it('refuses a DICOM SEG for a volume without DICOM source instances with E_BAD_ARGUMENT, writing nothing', async () => {
+  it('refuses a DICOM SEG for a volume without DICOM source instances with E_BAD_ARGUMENT, still writing the other formats', async () => {
     const d = freshDir();
     const req = request(['seg', 'json']);
     req.volume = { ...req.volume, meta: { patientId: 'X' } };
     expect(await errorCode(writeExports(d, req))).toBe('E_BAD_ARGUMENT');
-    expect(existsSync(d)).toBe(false);
+    expect(readdirSync(d)).toEqual(['measurements.json']);
   });
 
   it('refuses masks of another size with E_BAD_ARGUMENT', async () => {

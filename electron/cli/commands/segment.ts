@@ -15,7 +15,14 @@ import {
   type SegmentProgress,
   type SegmentStage,
 } from '../../main/segmentation/segmentStudy.ts';
-import { parseExportFormats, writeExports, type ExportFormat } from '../../main/exports/writeExports.ts';
+import {
+  ExportsIncompleteError,
+  parseExportFormats,
+  writeExports,
+  type ExportFormat,
+  type FailedExport,
+  type WrittenExport,
+} from '../../main/exports/writeExports.ts';
 
 /** Written last (atomically) into a study's output folder: the study is finished. */
 export const DONE_MARKER = '.opal-done.json';
@@ -37,6 +44,12 @@ export interface SegmentSummary {
   timingsMs: Record<string, number>;
   previewLatencyMs?: number;
   skipped?: boolean;
+  /**
+   * Requested formats that could not be made (e.g. a DICOM SEG for images sharing one
+   * SOPInstanceUID): every other format was written, the study counts as failed (exit code 1) and
+   * no done-marker is left, so a batch run tries it again.
+   */
+  failedExports?: FailedExport[];
 }
 
 interface SegmentCliOptions {
@@ -140,25 +153,26 @@ export async function segmentOne(
     // A marker from an earlier run with other settings no longer describes this folder.
     await rm(join(outDir, DONE_MARKER), { force: true }).catch(() => undefined);
     const t0 = performance.now();
-    const files = await writeExports(outDir, {
-      volume: result.volume,
-      lungs: result.lungs,
-      infection: result.infection,
-      confidence: result.confidence,
-      measurements: result.measurements,
-      model: result.provenance,
-      formats,
-    });
+    let files: WrittenExport[];
+    let failedExports: FailedExport[] | undefined;
+    try {
+      files = await writeExports(outDir, {
+        volume: result.volume,
+        lungs: result.lungs,
+        infection: result.infection,
+        confidence: result.confidence,
+        measurements: result.measurements,
+        model: result.provenance,
+        formats,
+      });
+    } catch (e) {
+      // One format's failure never discards the others: they are written, and the study fails.
+      if (!(e instanceof ExportsIncompleteError)) throw e;
+      files = e.written;
+      failedExports = e.failures;
+    }
     result.timingsMs.exports = performance.now() - t0;
-    await writeFileAtomic(
-      join(outDir, DONE_MARKER),
-      JSON.stringify(
-        { input, modelSha256: model.manifest.sha256, formats, files: files.map((f) => basename(f.path)) },
-        null,
-        2,
-      ),
-    );
-    return {
+    const summary: SegmentSummary = {
       input,
       outDir,
       files,
@@ -167,7 +181,18 @@ export async function segmentOne(
       warnings: result.warnings,
       timingsMs: result.timingsMs,
       previewLatencyMs: result.previewLatencyMs,
+      ...(failedExports ? { failedExports } : {}),
     };
+    if (failedExports) return summary;
+    await writeFileAtomic(
+      join(outDir, DONE_MARKER),
+      JSON.stringify(
+        { input, modelSha256: model.manifest.sha256, formats, files: files.map((f) => basename(f.path)) },
+        null,
+        2,
+      ),
+    );
+    return summary;
   } finally {
     reporter.stop();
   }
@@ -181,6 +206,10 @@ export function formatSummaryLine(s: SegmentSummary): string {
     `lungs ${ml(m.lungs.totalVolumeMl)} mL (right ${ml(m.lungs.right.volumeMl)}, ${m.lungs.right.involvementPercent.toFixed(1)} % involved; ` +
     `left ${ml(m.lungs.left.volumeMl)}, ${m.lungs.left.involvementPercent.toFixed(1)} % involved); severity ${m.severity.total}/30 (zone-based approximation)`
   );
+}
+
+function failedExportLine(f: FailedExport): string {
+  return `${f.format} export not written: ${f.error.message}`;
 }
 
 function parseThreads(v?: string): number | undefined {
@@ -260,6 +289,10 @@ export function registerSegmentCommand(program: Command): void {
             );
             for (const w of summary.warnings) process.stderr.write(`warning: ${w.code}: ${w.message}\n`);
           }
+          if (summary.failedExports) {
+            for (const f of summary.failedExports) process.stderr.write(`opal: ${f.error.code}: ${failedExportLine(f)}\n`);
+            process.exitCode = 1;
+          }
           return;
         }
         const studies = await readBatchList(opts.batch!);
@@ -287,6 +320,10 @@ export function registerSegmentCommand(program: Command): void {
             process.stderr.write(
               `${tag} ${input}: ${formatSummaryLine(s)} -> ${outDir} (${((performance.now() - t0) / 1000).toFixed(1)} s)\n`,
             );
+            if (s.failedExports) {
+              failed++;
+              for (const f of s.failedExports) process.stderr.write(`${tag} ${input}: FAILED ${f.error.code}: ${failedExportLine(f)}\n`);
+            }
           } catch (e) {
             const err = toOpalError(e);
             if (err.code === 'E_CANCELLED') break;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { FrameHeader } from './readFrameHeaders.ts';
-import { buildVolume, planSeries, splitSeries, VolumeBuilder } from './series.ts';
+import { buildVolume, FILLER_HU, planSeries, splitSeries, VolumeBuilder, volumeMetaFromFrames } from './series.ts';
 
 function frame(k: number, over: Partial<FrameHeader> = {}): FrameHeader {
   return {
@@ -50,15 +50,73 @@ describe('planSeries', () => {
     expect(g.originMm[2]).toBe(4);
   });
 
-  it('flags a gap larger than 1.5x the median spacing with the slice position, without interpolating', () => {
+  it('keeps every image at its true position across a gap: the missing slice becomes an empty grid slice', () => {
     const frames = [0, 1, 2, 4, 5].map((k) => frame(k));
     const g = planSeries(frames);
-    expect(g.dims[2]).toBe(5);
+    expect(g.refusal).toBeUndefined();
+    expect(g.dims[2]).toBe(6);
+    expect(g.spacingMm[2]).toBe(2);
+    expect(g.gridSlices).toEqual([0, 1, 2, 4, 5]);
+    expect(g.missingSlices).toEqual([3]);
+    expect(g.slicePositionsMm).toEqual([0, 2, 4, 6, 8, 10]);
     const gap = g.warnings.filter((w) => w.code === 'E_MISSING_SLICE');
     expect(gap).toHaveLength(1);
     expect(gap[0].positionMm).toBeCloseTo(6);
     expect(gap[0].message).toContain('4 mm and 8 mm');
-    expect(g.slicePositionsMm).toEqual([0, 2, 4, 8, 10]);
+    expect(gap[0].message).toContain('1 slice(s) missing');
+  });
+
+  it('fills a gap of several slices with as many grid slices', () => {
+    const g = planSeries([0, 1, 5, 6].map((k) => frame(k)));
+    expect(g.dims[2]).toBe(7);
+    expect(g.missingSlices).toEqual([2, 3, 4]);
+    expect(g.warnings.find((w) => w.code === 'E_MISSING_SLICE')?.message).toContain('3 slice(s) missing');
+  });
+
+  it('refuses a gap that leaves the images off any regular grid (E_MISSING_SLICE), never shifting them', () => {
+    // Steps 2, 2, 5, 2: the 5 mm step is 2.5 slices, so the images after it cannot sit on the 2 mm grid.
+    const z = [0, 2, 4, 9, 11];
+    const g = planSeries(z.map((v, k) => frame(k, { imagePositionMm: [10, 20, v] })));
+    expect(g.refusal?.code).toBe('E_MISSING_SLICE');
+    expect(g.refusal?.message).toContain('4 mm and 9 mm');
+  });
+
+  it('warns E_DUPLICATE_SOP_UID when images at different positions share one SOPInstanceUID, and still plans them', () => {
+    const g = planSeries([0, 1, 2, 3].map((k) => frame(k, { sopInstanceUid: '1.2.3.777' })));
+    expect(g.refusal).toBeUndefined();
+    expect(g.dims[2]).toBe(4);
+    const w = g.warnings.filter((x) => x.code === 'E_DUPLICATE_SOP_UID');
+    expect(w).toHaveLength(1);
+    expect(w[0].message).toContain('4 of 4 images');
+    expect(w[0].message).toContain('1.2.3.777');
+  });
+
+  it('does not call the frames of one multi-frame object duplicates', () => {
+    const g = planSeries([0, 1, 2].map((k) => frame(k, { sopInstanceUid: '1.2.3.5', frameIndex: k, frameCount: 3, source: 'mf' })));
+    expect(g.warnings.map((w) => w.code)).not.toContain('E_DUPLICATE_SOP_UID');
+  });
+
+  it('names a coronal series (normal along y) and says it will be reordered to axial', () => {
+    // Row +x (left), column -z (towards the feet): normal = x × -z = +y (posterior).
+    const g = planSeries([0, 1, 2].map((k) => frame(k, { imageOrientation: [1, 0, 0, 0, 0, -1], imagePositionMm: [10, k * 2, 20] })));
+    expect(g.acquisitionPlane).toBe('coronal');
+    expect(g.refusal).toBeUndefined();
+    expect(g.warnings.find((w) => w.code === 'E_NOT_AXIAL')?.message).toMatch(/Coronal acquisition.*no interpolation/);
+  });
+
+  it('names a sagittal series (normal along x)', () => {
+    const g = planSeries([0, 1, 2].map((k) => frame(k, { imageOrientation: [0, 1, 0, 0, 0, -1], imagePositionMm: [k * 2, 10, 20] })));
+    expect(g.acquisitionPlane).toBe('sagittal');
+    expect(g.refusal).toBeUndefined();
+  });
+
+  it('refuses an oblique series whose image axes are all far from head-foot (E_NOT_AXIAL)', () => {
+    // Rows along x, columns 60° from y towards the feet: the normal (0, sin 60°, cos 60°) is 60° from z.
+    const [c, s] = [Math.cos(Math.PI / 3), Math.sin(Math.PI / 3)];
+    const g = planSeries([0, 1, 2].map((k) => frame(k, { imageOrientation: [1, 0, 0, 0, c, -s], imagePositionMm: [0, k * 2 * s, k * 2 * c] })));
+    expect(g.acquisitionPlane).toBe('oblique');
+    expect(g.refusal?.code).toBe('E_NOT_AXIAL');
+    expect(g.refusal?.message).toContain('axial reconstruction');
   });
 
   it('drops a second copy of the same SOP instance with a warning', () => {
@@ -138,5 +196,26 @@ describe('VolumeBuilder', () => {
     const v = b.finish({});
     expect(v.voxels).toBeInstanceOf(Float32Array);
     expect([v.voxels[0], v.voxels[6]]).toEqual([-5, 60000]);
+  });
+
+  it('puts each image on its grid slice, fills a missing slice with -1024 HU and spreads the per-image lists', () => {
+    const headers = [0, 1, 2, 4].map((k) => frame(k));
+    const gap = planSeries(headers);
+    const meta = volumeMetaFromFrames(gap.order.map((i) => headers[i]));
+    const v = buildVolume(gap, gap.order.map((i) => ({ header: headers[i], pixels: new Int16Array(6).fill(1100 + i) })), meta);
+    expect(v.dims).toEqual([3, 2, 5]);
+    expect(Array.from(v.voxels.subarray(0, 6))).toEqual(new Array(6).fill(76));
+    expect(Array.from(v.voxels.subarray(18, 24))).toEqual(new Array(6).fill(FILLER_HU));
+    expect(Array.from(v.voxels.subarray(24, 30))).toEqual(new Array(6).fill(79));
+    expect(v.meta.missingSlices).toEqual([3]);
+    expect(v.meta.sopInstanceUids).toEqual(['1.2.3.0', '1.2.3.1', '1.2.3.2', '', '1.2.3.4']);
+    expect(v.meta.frameNumbers).toEqual([1, 1, 1, 0, 1]);
+    expect(v.meta.imagePositionsMm).toEqual([
+      [10, 20, 0],
+      [10, 20, 2],
+      [10, 20, 4],
+      [10, 20, 6],
+      [10, 20, 8],
+    ]);
   });
 });

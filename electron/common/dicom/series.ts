@@ -23,14 +23,35 @@ export interface SeriesGeometry {
   direction: Mat3;
   /** Indices into the frames given to planSeries, in k order (duplicates of one SOP instance dropped). */
   order: number[];
-  /** Position of each slice along the normal (mm), in k order. */
+  /**
+   * Grid slice k of each entry of `order` (same length). Equal to 0..n-1 unless slices are
+   * missing: then the grid keeps every image at its true position and the k values skip the gaps.
+   */
+  gridSlices: number[];
+  /** Grid slices that no image fills (missing slices): the volume holds FILLER_HU there. */
+  missingSlices: number[];
+  /** Position of each grid slice along the normal (mm): the image's own, or the grid's for a missing slice. */
   slicePositionsMm: number[];
+  /** Plane of the images: 'axial' unless the slice normal is not the patient's head-foot axis. */
+  acquisitionPlane: AcquisitionPlane;
   /** Gantry/detector tilt in degrees (from the header or from the shear of the positions), 0 if none. */
   gantryTiltDeg: number;
   warnings: VolumeWarning[];
   /** Set when the series cannot become a volume as is (tilt, duplicates with different images). */
   refusal?: OpalError;
 }
+
+/** 'oblique': no image axis lies within MAX_REFORMAT_ANGLE_DEG of the head-foot axis. */
+export type AcquisitionPlane = 'axial' | 'coronal' | 'sagittal' | 'oblique';
+
+/** HU of the slices that stand in for missing images: air, so that nothing is ever found there. */
+export const FILLER_HU = -1024;
+/**
+ * A non-axial series is reordered to axial when one of its image axes lies within this angle of
+ * the head-foot axis; the geometry stays exact either way (see reformatToAxial), the angle only
+ * bounds how far from axial the slices the engine sees may be.
+ */
+export const MAX_REFORMAT_ANGLE_DEG = 10;
 
 const EPS_ORIENT = 1e-3;
 const DUPLICATE_TOL_MM = 0.01;
@@ -116,6 +137,38 @@ function median(values: number[]): number {
 }
 
 /**
+ * Places slices at positions p (ascending, mm along the normal) on a regular grid: slice i at grid
+ * index k[i], spacing from the first to the last slice. Undefined when some slice lies more than
+ * UNEVEN_TOLERANCE of a step off its grid position (the images are not on one regular grid).
+ */
+export function fitRegularGrid(p: number[], stepMm: number): { k: number[]; spacingMm: number } | undefined {
+  if (p.length < 2) return undefined;
+  const last = Math.round((p[p.length - 1] - p[0]) / stepMm);
+  if (last < p.length - 1) return undefined;
+  const spacingMm = (p[p.length - 1] - p[0]) / last;
+  const k = p.map((x) => Math.round((x - p[0]) / spacingMm));
+  for (let i = 0; i < p.length; i++) {
+    if (i > 0 && k[i] <= k[i - 1]) return undefined;
+    if (Math.abs(p[i] - p[0] - k[i] * spacingMm) > UNEVEN_TOLERANCE * spacingMm) return undefined;
+  }
+  return { k, spacingMm };
+}
+
+/**
+ * The plane of the images from their row, column and normal directions (LPS): axial when the
+ * normal is the axis closest to head-foot (z), else coronal (normal along y) or sagittal (normal
+ * along x) when the image axis closest to z lies within MAX_REFORMAT_ANGLE_DEG of it, else oblique.
+ */
+export function acquisitionPlaneOf(row: Vec3, col: Vec3, normal: Vec3): AcquisitionPlane {
+  const zRow = Math.abs(row[2]);
+  const zCol = Math.abs(col[2]);
+  const zNormal = Math.abs(normal[2]);
+  if (zNormal >= zRow && zNormal >= zCol) return 'axial';
+  if (Math.max(zRow, zCol) < Math.cos((MAX_REFORMAT_ANGLE_DEG * Math.PI) / 180)) return 'oblique';
+  return Math.abs(normal[1]) >= Math.abs(normal[0]) ? 'coronal' : 'sagittal';
+}
+
+/**
  * Orders the frames of one series along the normal of ImageOrientationPatient (never by
  * InstanceNumber) and derives the volume grid: spacing from positions, origin at the first slice,
  * LPS direction (PS3.3 C.7.6.2.1.1). Flags missing slices, uneven spacing, duplicates and gantry
@@ -177,6 +230,23 @@ export function planSeries(frames: FrameHeader[]): SeriesGeometry {
     idx = kept;
   }
 
+  // One SOP instance (and frame) per image is what DICOM references rely on (PS3.3 C.12.1.1.1:
+  // SOPInstanceUID identifies one instance). Anonymisers sometimes write one UID into every file.
+  const byUid = new Map<string, number>();
+  for (const i of idx) {
+    const uid = frames[i].sopInstanceUid;
+    if (uid) byUid.set(`${uid}#${frames[i].frameIndex}`, (byUid.get(`${uid}#${frames[i].frameIndex}`) ?? 0) + 1);
+  }
+  const shared = [...byUid.entries()].filter(([, n]) => n > 1);
+  if (shared.length > 0) {
+    const [key, n] = shared[0];
+    const imagesAffected = shared.reduce((sum, [, c]) => sum + c, 0);
+    warnings.push({
+      code: 'E_DUPLICATE_SOP_UID',
+      message: `${imagesAffected} of ${idx.length} images share ${shared.length === 1 ? 'one SOPInstanceUID' : `${shared.length} SOPInstanceUIDs`} (e.g. ${n} carry ${key.slice(0, key.lastIndexOf('#'))}), as an anonymiser that rewrote UIDs without keeping them unique leaves them. The images load and are segmented at their positions, but a DICOM SEG could not say which image each mask frame belongs to, so no SEG is written; the other exports are.`,
+    });
+  }
+
   const positions = idx.map((i) => d[i]);
   const steps: number[] = [];
   for (let k = 1; k < positions.length; k++) steps.push(positions[k] - positions[k - 1]);
@@ -184,22 +254,51 @@ export function planSeries(frames: FrameHeader[]): SeriesGeometry {
   let spacingK = positiveSteps.length > 0 ? median(positiveSteps) : (first.spacingBetweenSlicesMm ?? first.sliceThicknessMm ?? 1);
   if (!(spacingK > 0)) spacingK = 1;
 
+  const plane = acquisitionPlaneOf(row, col, normal);
+  // Refusals found below that give way to a gantry tilt's (the tilt is the first thing to fix).
+  let laterRefusal: OpalError | undefined;
+  let gridSlices = idx.map((_, k) => k);
+  const missingSlices: number[] = [];
+  let slicePositionsMm = positions;
   if (positiveSteps.length > 0) {
-    let gaps = 0;
-    for (let k = 0; k < steps.length; k++) {
-      if (steps[k] > GAP_FACTOR * spacingK) {
-        gaps++;
-        const missing = Math.round(steps[k] / spacingK) - 1;
-        warnings.push({
-          code: 'E_MISSING_SLICE',
-          message: `Gap of ${fmt(steps[k])} mm between slices at ${fmt(positions[k])} mm and ${fmt(positions[k + 1])} mm (median spacing ${fmt(spacingK)} mm): about ${Math.max(1, missing)} slice(s) missing. Nothing was interpolated; slices after the gap are placed at the median spacing.`,
-          positionMm: positions[k] + spacingK,
-          detail: `after slice ${k} at ${fmt(positions[k])} mm`,
-        });
+    const gapAt: number[] = [];
+    for (let k = 0; k < steps.length; k++) if (steps[k] > GAP_FACTOR * spacingK) gapAt.push(k);
+    if (gapAt.length > 0) {
+      // Missing slices: every image keeps its true position on a regular grid and the gaps become
+      // empty slices (never closed up, which would shift every image after the gap).
+      const grid = fitRegularGrid(positions, spacingK);
+      const where = (k: number): string => `between slices at ${fmt(positions[k])} mm and ${fmt(positions[k + 1])} mm`;
+      if (grid && plane === 'axial') {
+        spacingK = grid.spacingMm;
+        gridSlices = grid.k;
+        for (let g = 0, i = 0; g <= grid.k[grid.k.length - 1]; g++) {
+          if (grid.k[i] === g) i++;
+          else missingSlices.push(g);
+        }
+        slicePositionsMm = Array.from({ length: grid.k[grid.k.length - 1] + 1 }, (_, g) => positions[0] + g * spacingK);
+        grid.k.forEach((g, i) => (slicePositionsMm[g] = positions[i]));
+        for (const k of gapAt) {
+          const missing = grid.k[k + 1] - grid.k[k] - 1;
+          warnings.push({
+            code: 'E_MISSING_SLICE',
+            message: `Gap of ${fmt(steps[k])} mm ${where(k)} (spacing ${fmt(spacingK)} mm): ${missing} slice(s) missing. Every image keeps its true position; the missing slice(s) are empty (${FILLER_HU} HU, label 0) and are not segmented, nothing is interpolated, and volumes count each missing slice as its nearest image.`,
+            positionMm: positions[k] + spacingK,
+            detail: `after slice ${grid.k[k]} at ${fmt(positions[k])} mm`,
+          });
+        }
+      } else {
+        const why =
+          plane !== 'axial'
+            ? `this ${plane} series would have to be reordered to axial around the gap`
+            : 'the remaining images do not lie on one regular grid, so they cannot be placed at their true positions without resampling';
+        const listed = gapAt.slice(0, 3).map(where).join('; ') + (gapAt.length > 3 ? `; and ${gapAt.length - 3} more` : '');
+        const message = `${gapAt.length === 1 ? 'Gap' : `${gapAt.length} gaps`} ${listed} (median spacing ${fmt(spacingK)} mm): slices are missing and ${why}. OPAL does not shift or interpolate slices; please re-export the complete series.`;
+        warnings.push({ code: 'E_MISSING_SLICE', message, positionMm: positions[gapAt[0]] + spacingK, detail: `after slice ${gapAt[0]} at ${fmt(positions[gapAt[0]])} mm` });
+        laterRefusal ??= new OpalError('E_MISSING_SLICE', message, first.seriesInstanceUid);
       }
     }
     const uneven = steps.filter((s) => Math.abs(s - spacingK) > UNEVEN_TOLERANCE * spacingK && s <= GAP_FACTOR * spacingK);
-    if (uneven.length > 0 || (gaps > 0 && new Set(steps.map((s) => s.toFixed(2))).size > 2)) {
+    if (uneven.length > 0 || (gapAt.length > 0 && new Set(steps.map((s) => s.toFixed(2))).size > 2)) {
       const distinct = [...new Set(steps.map((s) => fmt(s)))].slice(0, 6).join(', ');
       warnings.push({
         code: 'E_UNEVEN_SPACING',
@@ -208,6 +307,18 @@ export function planSeries(frames: FrameHeader[]): SeriesGeometry {
     }
   }
 
+  if (plane !== 'axial' && iop) {
+    if (plane === 'oblique') {
+      const message = `Oblique acquisition: none of the image axes lies within ${MAX_REFORMAT_ANGLE_DEG}° of the patient's head-foot axis (ImageOrientationPatient ${iop.map(fmt).join('\\')}). OPAL segments axial slices and does not resample, because interpolation changes HU values and measured volumes; please use an axial reconstruction.`;
+      warnings.push({ code: 'E_NOT_AXIAL', message });
+      laterRefusal ??= new OpalError('E_NOT_AXIAL', message, first.seriesInstanceUid);
+    } else {
+      warnings.push({
+        code: 'E_NOT_AXIAL',
+        message: `${plane === 'coronal' ? 'Coronal' : 'Sagittal'} acquisition: OPAL reorders the voxels into axial slices for segmentation (an exact axis permutation, no interpolation; every voxel keeps its patient position). NIfTI exports are on that axial grid; DICOM SEG frames refer to the original ${plane} images.`,
+      });
+    }
+  }
   // Gantry tilt: from the header, or from the shear of the slice positions against the normal.
   let shearTilt = 0;
   if (positioned && idx.length > 1) {
@@ -228,16 +339,20 @@ export function planSeries(frames: FrameHeader[]): SeriesGeometry {
     warnings.push({ code: 'E_GANTRY_TILT', message });
     refusal ??= new OpalError('E_GANTRY_TILT', message, first.seriesInstanceUid);
   }
+  refusal ??= laterRefusal;
 
   const originMm: Vec3 = positioned ? ([...(frames[idx[0]].imagePositionMm as Vec3)] as Vec3) : (first.imagePositionMm ?? [0, 0, 0]);
   return {
-    dims: [first.columns, first.rows, idx.length],
+    dims: [first.columns, first.rows, slicePositionsMm.length],
     // PixelSpacing is [between rows, between columns]: i (along a row) steps by the column spacing.
     spacingMm: [colSpacing, rowSpacing, spacingK],
     originMm,
     direction: [row[0], row[1], row[2], col[0], col[1], col[2], normal[0], normal[1], normal[2]],
     order: idx,
-    slicePositionsMm: positions,
+    gridSlices,
+    missingSlices,
+    slicePositionsMm,
+    acquisitionPlane: plane,
     gantryTiltDeg: tilt,
     warnings,
     refusal,
@@ -301,11 +416,17 @@ export class VolumeBuilder {
     private readonly headers: FrameHeader[],
   ) {
     const [nx, ny, nz] = geometry.dims;
-    if (headers.length !== nz) throw new OpalError('E_INTERNAL', `VolumeBuilder: ${headers.length} frames for ${nz} slices.`);
+    if (headers.length !== geometry.gridSlices.length) throw new OpalError('E_INTERNAL', `VolumeBuilder: ${headers.length} frames for ${geometry.gridSlices.length} images.`);
     this.sliceSize = nx * ny;
     const integral = headers.every((h) => Number.isInteger(h.rescaleSlope) && Number.isInteger(h.rescaleIntercept) && h.samplesPerPixel === 1);
     this.voxels = integral ? new Int16Array(this.sliceSize * nz) : new Float32Array(this.sliceSize * nz);
-    this.filled = new Array<boolean>(nz).fill(false);
+    for (const g of geometry.missingSlices) this.voxels.fill(FILLER_HU, g * this.sliceSize, (g + 1) * this.sliceSize);
+    this.filled = new Array<boolean>(headers.length).fill(false);
+  }
+
+  /** Offset in the volume of image k (k indexes the headers; the grid may hold missing slices between them). */
+  private offsetOf(k: number): number {
+    return this.geometry.gridSlices[k] * this.sliceSize;
   }
 
   get isFloat(): boolean {
@@ -330,7 +451,7 @@ export class VolumeBuilder {
     const n = this.sliceSize;
     if (!this.acceptsNative16(k)) throw new OpalError('E_INTERNAL', 'setSliceNative16 called for a frame it cannot convert.');
     if (bytes.byteLength < n * 2) throw new OpalError('E_TRUNCATED', `A frame has ${bytes.byteLength >> 1} pixels, ${n} expected.`, h.source);
-    nativeLittleEndian16ToHu(bytes, n, h, this.voxels as Int16Array, k * n);
+    nativeLittleEndian16ToHu(bytes, n, h, this.voxels as Int16Array, this.offsetOf(k));
     this.filled[k] = true;
   }
 
@@ -341,7 +462,7 @@ export class VolumeBuilder {
     if (px.length < n) throw new OpalError('E_TRUNCATED', `A frame has ${px.length} pixels, ${n} expected.`, h.source);
     const s = h.rescaleSlope;
     const b = h.rescaleIntercept;
-    const off = k * n;
+    const off = this.offsetOf(k);
     if (this.voxels instanceof Int16Array) {
       const out = this.voxels;
       if (s === 1 && b === 0 && px instanceof Int16Array) {
@@ -375,17 +496,43 @@ export class VolumeBuilder {
     this.filled[k] = true;
   }
 
+  /**
+   * The volume. Per-image lists in `meta` given in header order (sopInstanceUids, frameNumbers)
+   * are spread onto the grid ('' and 0 at missing slices), and meta gains imagePositionsMm (each
+   * grid slice's ImagePositionPatient: the image's own, the grid's at a missing slice) and, when
+   * slices are missing, missingSlices.
+   */
   finish(meta: VolumeMeta): Volume {
     const missing = this.filled.indexOf(false);
     if (missing >= 0) throw new OpalError('E_INTERNAL', `Slice ${missing} was never filled.`);
     const g = this.geometry;
+    const nz = g.dims[2];
+    const spread = <T>(list: unknown, empty: T): T[] | undefined => {
+      if (!Array.isArray(list) || list.length !== g.gridSlices.length) return undefined;
+      const out = new Array<T>(nz).fill(empty);
+      g.gridSlices.forEach((k, i) => (out[k] = list[i] as T));
+      return out;
+    };
+    const sz = g.spacingMm[2];
+    const kAxis: Vec3 = [g.direction[6], g.direction[7], g.direction[8]];
+    const imagePositionsMm: Vec3[] = Array.from({ length: nz }, (_, k) => [g.originMm[0] + kAxis[0] * k * sz, g.originMm[1] + kAxis[1] * k * sz, g.originMm[2] + kAxis[2] * k * sz]);
+    g.gridSlices.forEach((k, i) => {
+      const p = this.headers[i].imagePositionMm;
+      if (p) imagePositionsMm[k] = [p[0], p[1], p[2]];
+    });
+    const out: VolumeMeta = { ...meta, slicePositionsMm: g.slicePositionsMm, gantryTiltDeg: g.gantryTiltDeg, imagePositionsMm };
+    const uids = spread<string>(meta.sopInstanceUids, '');
+    if (uids) out.sopInstanceUids = uids;
+    const frameNumbers = spread<number>(meta.frameNumbers, 0);
+    if (frameNumbers) out.frameNumbers = frameNumbers;
+    if (g.missingSlices.length > 0) out.missingSlices = [...g.missingSlices];
     return {
       dims: [...g.dims] as Vec3,
       spacingMm: [...g.spacingMm] as Vec3,
       originMm: [...g.originMm] as Vec3,
       direction: [...g.direction] as Mat3,
       voxels: this.voxels,
-      meta: { ...meta, slicePositionsMm: g.slicePositionsMm, gantryTiltDeg: g.gantryTiltDeg },
+      meta: out,
     };
   }
 }

@@ -15,6 +15,8 @@ export const ErrorCodes = {
   E_MIXED_SERIES: 'Files from different series were mixed',
   E_MISSING_SLICE: 'A slice is missing from the series',
   E_DUPLICATE_SLICE: 'Two slices share one position',
+  E_DUPLICATE_SOP_UID: 'Several images carry the same SOPInstanceUID',
+  E_NOT_AXIAL: 'The series was not acquired as axial slices',
   E_INCONSISTENT_GEOMETRY: 'Slices disagree on orientation, size or pixel spacing',
   E_GANTRY_TILT: 'Gantry-tilted acquisition',
   E_UNEVEN_SPACING: 'Slices are not evenly spaced',

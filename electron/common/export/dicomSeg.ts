@@ -8,7 +8,7 @@
 import dcmjs from 'dcmjs';
 import type { NaturalDataset } from 'dcmjs';
 import { OpalError } from '../errors/index.ts';
-import { voxelToPatient, type Volume } from '../volume/index.ts';
+import { voxelToPatient, type Vec3, type Volume } from '../volume/index.ts';
 import type { CodedConcept, SegmentDefinition } from './segmentCodes.ts';
 import { isValidDicomUid, newDicomUid } from './dicomUid.ts';
 
@@ -28,8 +28,16 @@ const TAG_PLANE_POSITION_SEQUENCE = 0x00209113;
 export interface SegSourceSeries {
   /** Geometry of the source CT (voxel grid the labelmaps live on). */
   volume: Pick<Volume, 'dims' | 'spacingMm' | 'originMm' | 'direction'>;
-  /** SOPInstanceUID of every source slice, in k order (one per slice). */
+  /**
+   * SOPInstanceUID of every source slice, in k order (one per slice); '' for a slice without an
+   * image (a missing slice filled with air): it gets no frame and no reference.
+   */
   sopInstanceUids: string[];
+  /**
+   * ImagePositionPatient of each slice's source image, in k order; written as each frame's
+   * position so that it is exactly the referenced image's. Default: the grid position of the slice.
+   */
+  imagePositionsMm?: Vec3[];
   /**
    * For a multi-frame (enhanced) source: the frame number (1-based) of each slice within its SOP
    * instance, written as ReferencedFrameNumber. Absent for one-slice-per-file series.
@@ -155,10 +163,31 @@ function validateInput(input: EncodeDicomSegInput): void {
   if (source.sopInstanceUids.length !== nz) {
     throw new OpalError('E_BAD_ARGUMENT', `The source series has ${nz} slices but ${source.sopInstanceUids.length} SOPInstanceUIDs were given`);
   }
-  source.sopInstanceUids.forEach((u, k) => checkUid(u, `SOPInstanceUID of slice ${k}`));
+  source.sopInstanceUids.forEach((u, k) => u !== '' && checkUid(u, `SOPInstanceUID of slice ${k}`));
+  if (source.sopInstanceUids.every((u) => u === '')) throw new OpalError('E_BAD_ARGUMENT', 'No slice of the source series has an image to refer to');
   if (source.referencedFrameNumbers && source.referencedFrameNumbers.length !== nz) {
     throw new OpalError('E_BAD_ARGUMENT', `The source series has ${nz} slices but ${source.referencedFrameNumbers.length} frame numbers were given`);
   }
+  if (source.imagePositionsMm && source.imagePositionsMm.length !== nz) {
+    throw new OpalError('E_BAD_ARGUMENT', `The source series has ${nz} slices but ${source.imagePositionsMm.length} image positions were given`);
+  }
+  // Each frame names its source image by SOP instance (and frame); PS3.3 C.12.1.1.1 makes that
+  // UID unique per instance, so two slices naming the same one leave the SEG unable to say which.
+  const seen = new Map<string, number>();
+  source.sopInstanceUids.forEach((u, k) => {
+    if (u === '') return;
+    const key = `${u}#${source.referencedFrameNumbers?.[k] ?? 1}`;
+    const earlier = seen.get(key);
+    if (earlier !== undefined) {
+      const count = source.sopInstanceUids.filter((x) => x === u).length;
+      throw new OpalError(
+        'E_DUPLICATE_SOP_UID',
+        `${count} source images share SOPInstanceUID ${u} (slices ${earlier + 1} and ${k + 1} among them), so a SEG frame could not say which image it belongs to. Ask for a copy of the series whose images keep their own SOPInstanceUIDs; the other exports are not affected.`,
+        u,
+      );
+    }
+    seen.set(key, k);
+  });
   checkUid(source.sopClassUid, 'Source SOPClassUID');
   checkUid(source.studyInstanceUid, 'StudyInstanceUID');
   checkUid(source.seriesInstanceUid, 'Source SeriesInstanceUID');
@@ -200,7 +229,7 @@ function trackingUid(seriesInstanceUid: string, trackingId: string): string {
   return `2.25.${(h | (1n << 64n)).toString(10)}`;
 }
 
-/** Lists the frames to write: for each segment in order, each source slice where it has voxels. */
+/** Lists the frames to write: for each segment in order, each source slice (with an image) where it has voxels. */
 export function segFrames(input: Pick<EncodeDicomSegInput, 'source' | 'labelmaps'>): SegFrame[] {
   const [nx, ny, nz] = input.source.volume.dims;
   const sliceVoxels = nx * ny;
@@ -210,6 +239,7 @@ export function segFrames(input: Pick<EncodeDicomSegInput, 'source' | 'labelmaps
     for (const s of lm.segments) {
       segmentNumber++;
       for (let k = 0; k < nz; k++) {
+        if (input.source.sopInstanceUids[k] === '') continue; // a missing slice: no image to refer to
         if (sliceHasLabel(lm.labelmap, sliceVoxels, k, s.labelValue)) frames.push({ segmentNumber, sliceIndex: k });
       }
     }
@@ -257,7 +287,7 @@ export function encodeDicomSeg(input: EncodeDicomSegInput): Uint8Array {
   // A SEG holds at least one frame (NumberOfFrames is 1..n): when every mask is empty, write one
   // empty frame of the first segment on the first slice so the "nothing found" result still exports.
   const allEmpty = frames.length === 0;
-  if (allEmpty) frames = [{ segmentNumber: 1, sliceIndex: 0 }];
+  if (allEmpty) frames = [{ segmentNumber: 1, sliceIndex: source.sopInstanceUids.findIndex((u) => u !== '') }];
 
   const pixelData = packFrames(
     frames,
@@ -273,13 +303,13 @@ export function encodeDicomSeg(input: EncodeDicomSegInput): Uint8Array {
 
   // Frame numbers matter only when one SOP instance holds several slices (PS3.3 C.7.6.16.2.6).
   const uidCount = new Map<string, number>();
-  for (const u of source.sopInstanceUids) uidCount.set(u, (uidCount.get(u) ?? 0) + 1);
+  for (const u of source.sopInstanceUids) if (u !== '') uidCount.set(u, (uidCount.get(u) ?? 0) + 1);
   const frameNumberOf = (k: number): number | undefined =>
     source.referencedFrameNumbers && (uidCount.get(source.sopInstanceUids[k]) ?? 0) > 1 ? source.referencedFrameNumbers[k] : undefined;
 
   const perFrame: NaturalDataset[] = frames.map((f) => {
     const referencedFrame = frameNumberOf(f.sliceIndex);
-    const position = voxelToPatient(vol, 0, 0, f.sliceIndex);
+    const position = source.imagePositionsMm?.[f.sliceIndex] ?? voxelToPatient(vol, 0, 0, f.sliceIndex);
     return {
       // PS3.3 C.7.6.16.2.2: one index per dimension, in DimensionIndexSequence order.
       FrameContentSequence: [{ DimensionIndexValues: [f.segmentNumber, f.sliceIndex + 1] }],

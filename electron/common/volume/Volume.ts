@@ -27,11 +27,44 @@ export interface VolumeMeta {
   frameOfReferenceUid?: string;
   seriesDescription?: string;
   studyDate?: string;
-  /** SOPInstanceUIDs of the source slices in k order (for DICOM SEG references). */
+  /** SOPInstanceUIDs of the source slices in k order (for DICOM SEG references); '' at a missing slice. */
   sopInstanceUids?: string[];
+  /** Frame number (1-based) of each slice in its SOP instance, in k order; 0 at a missing slice. */
+  frameNumbers?: number[];
+  /** Position of each slice along the slice normal (mm), in k order: the image's own where there is one. */
+  slicePositionsMm?: number[];
+  /** ImagePositionPatient (LPS mm) of each slice's source image, in k order (the grid's at a missing slice). */
+  imagePositionsMm?: Vec3[];
+  /**
+   * Slices k that no source image fills (the series had a gap): they hold -1024 HU, are not
+   * segmented and get no DICOM SEG frame. Absent when every slice has its image.
+   */
+  missingSlices?: number[];
+  /**
+   * Set when the voxels were reordered from a coronal or sagittal acquisition into axial slices
+   * (reformatToAxial): the acquired grid and its per-image lists, for exports that refer to the
+   * acquired images. The top-level per-slice lists are then absent (axial slices have no image).
+   */
+  acquisition?: AcquisitionGrid;
   sopClassUid?: string;
   /** Free-form extras a loader wants to keep. */
   [key: string]: unknown;
+}
+
+/** The grid a volume was acquired on, before reformatToAxial reordered it (see VolumeMeta.acquisition). */
+export interface AcquisitionGrid {
+  plane: 'coronal' | 'sagittal';
+  dims: Vec3;
+  spacingMm: Vec3;
+  originMm: Vec3;
+  direction: Mat3;
+  /** Axis n of the axial volume runs along acquired axis axes[n], backwards when flips[n]. */
+  axes: Vec3;
+  flips: [boolean, boolean, boolean];
+  sopInstanceUids?: string[];
+  frameNumbers?: number[];
+  slicePositionsMm?: number[];
+  imagePositionsMm?: Vec3[];
 }
 
 export interface Volume<T extends VoxelArray = VoxelArray> {

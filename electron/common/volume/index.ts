@@ -1,2 +1,4 @@
 export * from './Volume.ts';
 export * from './labels.ts';
+export * from './missingSlices.ts';
+export * from './reformatToAxial.ts';

@@ -2,24 +2,29 @@
  * Writes the standard exports of one segmented study into a folder: seg.dcm, infection.nii.gz,
  * lungs.nii.gz, measurements.json, measurements.csv + lesions.csv, report.pdf (whichever formats are asked for).
  *
- * All or nothing: every file is encoded in memory first, written (temp name + fsync + rename,
+ * One format's failure never discards the others: each format is encoded on its own, and one that
+ * cannot be made (a DICOM SEG for images that share one SOPInstanceUID, or for a NIfTI input) is
+ * left out while every other format is written; writeExports then throws ExportsIncompleteError
+ * (the failed format's code and reason, and the files that were written).
+ *
+ * Writing is all or nothing: the encoded files are written (temp name + fsync + rename,
  * writeFileAtomic) into a hidden staging folder inside the output folder, and only then renamed
  * into place. If any step fails (folder not writable, disk full), the files of this run are
  * removed, the staging folder with them, and an E_WRITE_FAILED OpalError is thrown: a batch that
- * resumes by looking for finished outputs never sees a half export.
+ * resumes by looking for finished outputs never sees a half-written file set.
  */
 import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
-import { OpalError, isOpalError, toOpalError } from '../../common/errors/index.ts';
+import { OpalError, isOpalError, toOpalError, type OpalErrorJson } from '../../common/errors/index.ts';
 import { encodeDicomSeg } from '../../common/export/dicomSeg.ts';
 import { encodeLesionsCsv } from '../../common/export/lesionsCsv.ts';
 import { encodeMeasurementsCsv } from '../../common/export/measurementsCsv.ts';
 import { encodeMeasurementsJson, measurementsDocument, studyIdentifiersFromMeta } from '../../common/export/measurementsJson.ts';
 import { buildReportPdf } from '../../common/export/report/buildReportPdf.ts';
 import { INFECTION_SEGMENTS, LUNG_SEGMENTS } from '../../common/export/segmentCodes.ts';
-import { segSourceFromVolume } from '../../common/export/segSourceFromVolume.ts';
+import { labelmapOnSegGrid, segSourceFromVolume } from '../../common/export/segSourceFromVolume.ts';
 import { encodeNifti1 } from '../../common/nifti/index.ts';
 import type { Measurements, ModelProvenance } from '../../common/quant/index.ts';
 import type { Volume } from '../../common/volume/index.ts';
@@ -74,6 +79,33 @@ export interface EncodedFile {
   data: Uint8Array | string;
 }
 
+/** A requested format that could not be made, and why. */
+export interface FailedExport {
+  format: ExportFormat;
+  error: OpalErrorJson;
+}
+
+const FORMAT_NAMES: Record<ExportFormat, string> = { seg: 'DICOM SEG', nifti: 'NIfTI', csv: 'CSV', json: 'JSON', pdf: 'PDF report' };
+
+/**
+ * Some requested formats could not be made; every other one was written. Carries the code and
+ * reason of the first failure (e.g. E_DUPLICATE_SOP_UID for a SEG), the files written and each failure.
+ */
+export class ExportsIncompleteError extends OpalError {
+  constructor(
+    readonly written: WrittenExport[],
+    readonly failures: FailedExport[],
+  ) {
+    const first = failures[0].error;
+    const names = written.map((w) => w.path.slice(w.path.lastIndexOf('/') + 1));
+    super(
+      first.code,
+      `${failures.map((f) => `${FORMAT_NAMES[f.format]} not written: ${f.error.message}`).join('; ')}. ${names.length > 0 ? `Written: ${names.join(', ')}.` : 'Nothing else was asked for.'}`,
+      first.detail,
+    );
+  }
+}
+
 export function parseExportFormats(list: string): ExportFormat[] {
   const wanted = list
     .split(',')
@@ -97,20 +129,45 @@ function validate(req: ExportRequest): void {
   }
 }
 
-/** Every requested file, encoded in memory (no file system yet). */
+/** Every requested file, encoded in memory (no file system yet); throws the first format's failure. */
 export async function encodeExports(req: ExportRequest): Promise<EncodedFile[]> {
+  const { files, failures } = await encodeEachExport(req);
+  if (failures.length > 0) throw new OpalError(failures[0].error.code, failures[0].error.message, failures[0].error.detail);
+  return files;
+}
+
+/**
+ * Every requested format encoded in memory on its own (no file system yet): the files of the
+ * formats that could be made, and the reason for each that could not.
+ */
+export async function encodeEachExport(req: ExportRequest): Promise<{ files: EncodedFile[]; failures: FailedExport[] }> {
   validate(req);
-  const formats = new Set(req.formats);
   const generatedAt = req.generatedAt ?? new Date();
-  const study = studyIdentifiersFromMeta(req.volume.meta);
-  const doc = measurementsDocument({ measurements: req.measurements, model: req.model, study, generatedAt });
   const files: EncodedFile[] = [];
-  if (formats.has('seg')) {
+  const failures: FailedExport[] = [];
+  // The order files have always been written in (callers list them in this order).
+  for (const format of ['seg', 'nifti', 'json', 'csv', 'pdf'] as const) {
+    if (!req.formats.includes(format)) continue;
+    try {
+      files.push(...(await encodeFormat(format, req, generatedAt)));
+    } catch (e) {
+      failures.push({ format, error: toOpalError(e).toJSON() });
+    }
+  }
+  return { files, failures };
+}
+
+async function encodeFormat(format: ExportFormat, req: ExportRequest, generatedAt: Date): Promise<EncodedFile[]> {
+  const study = studyIdentifiersFromMeta(req.volume.meta);
+  const doc = (): ReturnType<typeof measurementsDocument> => measurementsDocument({ measurements: req.measurements, model: req.model, study, generatedAt });
+  const files: EncodedFile[] = [];
+  if (format === 'seg') {
+    // On the acquired images' grid (the acquired coronal/sagittal grid of a reformatted volume).
     const data = encodeDicomSeg({
       source: segSourceFromVolume(req.volume),
       labelmaps: [
-        { labelmap: req.infection, segments: INFECTION_SEGMENTS },
-        { labelmap: req.lungs, segments: LUNG_SEGMENTS },
+        { labelmap: labelmapOnSegGrid(req.volume, req.infection), segments: INFECTION_SEGMENTS },
+        { labelmap: labelmapOnSegGrid(req.volume, req.lungs), segments: LUNG_SEGMENTS },
       ],
       algorithm: { name: req.model.name, version: req.model.version },
       edited: req.model.edited,
@@ -118,7 +175,7 @@ export async function encodeExports(req: ExportRequest): Promise<EncodedFile[]> 
     });
     files.push({ name: 'seg.dcm', format: 'seg', data });
   }
-  if (formats.has('nifti')) {
+  if (format === 'nifti') {
     // NIfTI-1 in RAS with sform = qform (electron/common/nifti), NIFTI_INTENT_LABEL, gzip level 6.
     const asNiftiGz = async (labelmap: Uint8Array, description: string): Promise<Uint8Array> => {
       const nii = encodeNifti1({ ...req.volume, voxels: labelmap }, { intent: 'label', description });
@@ -137,12 +194,12 @@ export async function encodeExports(req: ExportRequest): Promise<EncodedFile[]> 
       files.push({ name: 'infection-confidence.nii.gz', format: 'nifti', data: new Uint8Array(gz.buffer, gz.byteOffset, gz.byteLength) });
     }
   }
-  if (formats.has('json')) files.push({ name: 'measurements.json', format: 'json', data: encodeMeasurementsJson(doc) });
-  if (formats.has('csv')) {
-    files.push({ name: 'measurements.csv', format: 'csv', data: encodeMeasurementsCsv(doc) });
-    files.push({ name: 'lesions.csv', format: 'csv', data: encodeLesionsCsv(doc) });
+  if (format === 'json') files.push({ name: 'measurements.json', format: 'json', data: encodeMeasurementsJson(doc()) });
+  if (format === 'csv') {
+    files.push({ name: 'measurements.csv', format: 'csv', data: encodeMeasurementsCsv(doc()) });
+    files.push({ name: 'lesions.csv', format: 'csv', data: encodeLesionsCsv(doc()) });
   }
-  if (formats.has('pdf')) {
+  if (format === 'pdf') {
     const data = await buildReportPdf({ volume: req.volume, lungs: req.lungs, infection: req.infection, measurements: req.measurements, model: req.model, study, generatedAt });
     files.push({ name: 'report.pdf', format: 'pdf', data });
   }
@@ -155,14 +212,20 @@ function writeFailed(outDir: string, e: unknown): OpalError {
   return new OpalError('E_WRITE_FAILED', `Could not write the exports to ${outDir}: ${reason}`, outDir);
 }
 
+/**
+ * Encodes and writes the requested formats. When some format cannot be made, the others are still
+ * written and ExportsIncompleteError is thrown after them (see the top of this file).
+ */
 export async function writeExports(outDir: string, req: ExportRequest, options: WriteExportsOptions = {}): Promise<WrittenExport[]> {
-  let files: EncodedFile[];
+  let encoded: { files: EncodedFile[]; failures: FailedExport[] };
   try {
-    files = await encodeExports(req);
+    encoded = await encodeEachExport(req);
   } catch (e) {
     throw toOpalError(e); // coded errors pass through; anything else becomes E_INTERNAL
   }
-  return writeEncodedExports(outDir, files, options);
+  const written = encoded.files.length > 0 ? await writeEncodedExports(outDir, encoded.files, options) : [];
+  if (encoded.failures.length > 0) throw new ExportsIncompleteError(written, encoded.failures);
+  return written;
 }
 
 /** Writes files from encodeExports() all or nothing (see the top of this file). */

@@ -1,7 +1,7 @@
 import { OpalError, type OpalErrorJson } from '../../common/errors/index.ts';
 import { lungMaskFromHu } from '../../common/lung/index.ts';
 import { quantify, type Measurements, type ModelProvenance } from '../../common/quant/index.ts';
-import type { Volume } from '../../common/volume/index.ts';
+import { fillMissingFromNearest, measurementMasks, presentSlicesOf, presentSlicesVolume, spreadToGrid, type Volume } from '../../common/volume/index.ts';
 import { getInferenceService, type InfectionPreview } from '../inference/InferenceService.ts';
 import { resolveModel, type ResolvedModel } from '../inference/loadModelManifest.ts';
 import { loadVolumeFromPath } from '../studies/loadVolume.ts';
@@ -108,6 +108,11 @@ export async function segmentStudy(
   }
   lap('load');
   checkCancelled(signal);
+  // Missing slices (meta.missingSlices): the engine reads the images that exist, stacked without
+  // the gaps; its masks go back onto the grid (empty at a missing slice) before measuring.
+  const grid = volume;
+  volume = presentSlicesVolume(grid);
+  const presentK = presentSlicesOf(grid);
 
   onProgress?.({ stage: 'lungs', fraction: 0 });
   const lungResult = lungMaskFromHu(volume);
@@ -125,7 +130,7 @@ export async function segmentStudy(
       signal,
       onPreview: (p) => {
         previewLatencyMs = performance.now() - inferenceStart + (timingsMs.lungs ?? 0);
-        options.onPreview?.(p);
+        options.onPreview?.(volume === grid ? p : { ...p, slices: p.slices.map((k) => presentK[k]), infection: spreadToGrid(p.infection, grid) });
       },
       onProgress: (p) =>
         onProgress?.({
@@ -139,16 +144,19 @@ export async function segmentStudy(
   lap('inference');
 
   onProgress?.({ stage: 'quantification', fraction: 0 });
+  const onGrid = { lungs: spreadToGrid(lungResult.lungs, grid), infection: spreadToGrid(infection, grid), confidence: spreadToGrid(confidence, grid) };
+  volume = grid;
+  const measured = measurementMasks(grid, onGrid.lungs, onGrid.infection);
   const measurements = quantify({
-    lungs: lungResult.lungs,
-    infection,
+    lungs: measured.lungs,
+    infection: measured.infection,
     dims: volume.dims,
     spacingMm: volume.spacingMm,
     direction: volume.direction,
     // The lesion list's centroids (LPS), mean HU and the model's mean confidence.
     originMm: volume.originMm,
-    hu: volume.voxels instanceof Int16Array || volume.voxels instanceof Float32Array ? volume.voxels : undefined,
-    confidence,
+    hu: volume.voxels instanceof Int16Array || volume.voxels instanceof Float32Array ? fillMissingFromNearest(volume.voxels, grid) : undefined,
+    confidence: fillMissingFromNearest(onGrid.confidence, grid),
     warnings: warnings.map((w) => `${w.code}: ${w.message}`),
   });
   lap('quantification');
@@ -163,9 +171,7 @@ export async function segmentStudy(
   };
   return {
     volume,
-    lungs: lungResult.lungs,
-    infection,
-    confidence,
+    ...onGrid,
     measurements,
     provenance,
     warnings,

@@ -1,4 +1,5 @@
 import { quantify } from '../../common/quant/index.ts';
+import { fillMissingFromNearest, measurementMasks } from '../../common/volume/index.ts';
 import type { ScanResult } from '../../common/ipc/contract.ts';
 import { scanPath } from '../studies/scan.ts';
 import { loadVolumeFromPath } from '../studies/loadVolume.ts';
@@ -64,17 +65,17 @@ export function createEngineServices(): EngineServices {
     },
 
     measure(volume, lungs, infection, model) {
+      // Missing slices count as their nearest image, as in segmentStudy (common/volume/missingSlices.ts).
       return quantify({
-        lungs,
-        infection,
+        ...measurementMasks(volume, lungs, infection),
         dims: volume.dims,
         spacingMm: volume.spacingMm,
         direction: volume.direction,
         // The lesion list's centroids (LPS), mean HU and the model's mean confidence.
         originMm: volume.originMm,
-        hu: volume.voxels instanceof Int16Array || volume.voxels instanceof Float32Array ? volume.voxels : undefined,
-        confidence: model?.confidence,
-        modelInfection: model?.infection,
+        hu: volume.voxels instanceof Int16Array || volume.voxels instanceof Float32Array ? fillMissingFromNearest(volume.voxels, volume) : undefined,
+        confidence: model?.confidence && fillMissingFromNearest(model.confidence, volume),
+        modelInfection: model?.infection && fillMissingFromNearest(model.infection, volume),
       });
     },
 

@@ -3,7 +3,7 @@ import { OpalError, toOpalError } from '../../common/errors/index.ts';
 import { parseDicomBytes } from '../../common/dicom/parseDicomBytes.ts';
 import { VolumeBuilder, volumeMetaFromFrames, type VolumeWarning } from '../../common/dicom/series.ts';
 import type { FrameHeader } from '../../common/dicom/readFrameHeaders.ts';
-import type { Volume } from '../../common/volume/index.ts';
+import { reformatToAxial, type Volume } from '../../common/volume/index.ts';
 import { readNiftiFile } from '../nifti/index.ts';
 import { createFrameDecodePool, decodeFileFrames, type FrameDecodePool } from './decodeFileFrames.ts';
 import { readWholeFile } from './readDicomHeader.ts';
@@ -250,7 +250,10 @@ export async function loadScannedSeries(
   } finally {
     if (pool !== options.pool && pool !== shared) await pool.close();
   }
-  const volume = builder.finish(volumeMetaFromFrames(ordered));
+  const built = builder.finish(volumeMetaFromFrames(ordered));
+  // A coronal or sagittal acquisition reaches every consumer as axial slices (exact: see reformatToAxial).
+  const plane = g.acquisitionPlane;
+  const volume = plane === 'coronal' || plane === 'sagittal' ? reformatToAxial(built, plane) : built;
   const warnings = [...series.summary.warnings];
   if (lossy) {
     warnings.push({
