@@ -7,12 +7,21 @@ import { registerSegmentCommand } from './commands/segment.ts';
 import { registerPredict2dCommand } from './commands/predict2d.ts';
 import { registerBenchCommand } from './commands/bench.ts';
 import { registerDemoCommand } from './commands/demo.ts';
+import { parseExecutionProviders, setForcedExecutionProviders } from '../main/inference/executionProviders.ts';
 
 export function buildProgram(): Command {
   const program = new Command('opal')
     .description('OPAL - Offline Pulmonary AI Labeller (investigational software, not a medical device)')
     .showHelpAfterError()
-    .exitOverride();
+    .exitOverride()
+    .option(
+      '--ep <providers>',
+      'onnxruntime execution providers to use, best first (cpu, cuda, dml, coreml; e.g. "cuda,cpu"), without the CPU-parity check; default: OPAL_EXECUTION_PROVIDERS, else the platform\'s GPU provider once it matched the CPU, else cpu',
+    )
+    .hook('preAction', (cmd) => {
+      const ep = (cmd.opts() as { ep?: string }).ep;
+      setForcedExecutionProviders(ep === undefined ? undefined : parseExecutionProviders(ep));
+    });
   registerInfoCommand(program);
   registerConvertCommand(program);
   registerPhantomCommand(program);

@@ -12,7 +12,8 @@ import type { Volume } from '../../common/volume/index.ts';
 import { spawnWorker } from '../workers/spawnWorker.ts';
 import { workerModuleUrl } from '../workers/workerModuleUrl.ts';
 import { unpackedPath } from '../appPaths.ts';
-import { chooseExecutionProviders, cudaLibraryPresent } from './executionProviders.ts';
+import { chooseExecutionProviders, cudaLibraryPresent, forcedExecutionProviders } from './executionProviders.ts';
+import { ortRunner, ProviderCheckCache, selectCheckedProviders, type ProviderCheck } from './providerCheck.ts';
 import { verifyModelFile, type ResolvedModel } from './loadModelManifest.ts';
 import type { RunRequest, WorkerReply, WorkerRequest } from './protocol.ts';
 
@@ -57,6 +58,8 @@ export class InferenceService {
   readonly model: ResolvedModel;
   readonly executionProvider: string;
   readonly providerNote?: string;
+  /** The CPU-parity verdicts that chose the provider (empty when forced or when only the CPU was offered). */
+  readonly providerChecks: ProviderCheck[];
   readonly threads: number;
   private readonly worker: Worker;
   private queue: Promise<unknown> = Promise.resolve();
@@ -71,7 +74,9 @@ export class InferenceService {
     provider: string,
     threads: number,
     note?: string,
+    checks: ProviderCheck[] = [],
   ) {
+    this.providerChecks = checks;
     this.model = model;
     this.worker = worker;
     this.executionProvider = provider;
@@ -81,18 +86,29 @@ export class InferenceService {
 
   static async open(
     model: ResolvedModel,
-    options: { threads?: number; providers?: string[] } = {},
+    options: { threads?: number; providers?: string[]; providerCheckCache?: ProviderCheckCache } = {},
   ): Promise<InferenceService> {
     await verifyModelFile(model);
     const threads = Math.max(1, Math.floor(options.threads ?? availableParallelism()));
-    const providers =
-      options.providers ??
-      chooseExecutionProviders({
+    // Forced (`--ep`, OPAL_EXECUTION_PROVIDERS, a caller): used as given. Otherwise the platform's
+    // GPU provider only once it reproduced the CPU output on the reference slice (providerCheck.ts).
+    let providers = options.providers ?? forcedExecutionProviders();
+    let checks: ProviderCheck[] = [];
+    if (!providers) {
+      const candidates = chooseExecutionProviders({
         platform: process.platform,
         arch: process.arch,
         supported: ort.listSupportedBackends(),
         cudaLibraryPresent: cudaLibraryPresent(),
       });
+      const checkModel = { ...model, onnxPath: unpackedPath(model.onnxPath) };
+      let runner: ReturnType<typeof ortRunner> | undefined;
+      try {
+        ({ providers, checks } = await selectCheckedProviders(candidates, model.manifest, () => (runner = ortRunner(checkModel)), options.providerCheckCache ?? new ProviderCheckCache()));
+      } finally {
+        await runner?.close();
+      }
+    }
     const worker = spawnWorker(workerUrl);
     worker.unref();
     const { manifest } = model;
@@ -120,7 +136,9 @@ export class InferenceService {
         worker.once('error', fail);
         worker.postMessage(request);
       });
-      return new InferenceService(model, worker, loaded.executionProvider, threads, loaded.providerNote);
+      const checkNote = checks.map((c) => `${c.provider} ${c.passed ? 'matched' : 'did not match'} the CPU on the reference slice (max |Δp| ${c.maxAbsProbabilityDiff.toPrecision(2)}, bound ${c.tolerance})`).join('; ');
+      const note = [checkNote, loaded.providerNote].filter((s) => s).join('; ') || undefined;
+      return new InferenceService(model, worker, loaded.executionProvider, threads, note, checks);
     } catch (e) {
       await worker.terminate();
       throw e;
@@ -331,7 +349,7 @@ export async function getInferenceService(
   model: ResolvedModel,
   options: { threads?: number } = {},
 ): Promise<InferenceService> {
-  const key = `${model.manifestPath}|${model.manifest.sha256}|${options.threads ?? ''}`;
+  const key = `${model.manifestPath}|${model.manifest.sha256}|${options.threads ?? ''}|${forcedExecutionProviders()?.join(',') ?? ''}`;
   if (current?.key === key) {
     try {
       return await current.service;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chooseExecutionProviders } from './executionProviders.ts';
+import { chooseExecutionProviders, forcedExecutionProviders, parseExecutionProviders, setForcedExecutionProviders } from './executionProviders.ts';
 
 const all = ['cpu', 'cuda', 'dml', 'coreml', 'webgpu'].map((name) => ({ name, bundled: name !== 'cuda' }));
 
@@ -41,5 +41,29 @@ describe('chooseExecutionProviders', () => {
         cudaLibraryPresent: false,
       }),
     ).toEqual(['cpu']);
+  });
+});
+
+describe('forcing execution providers (--ep, OPAL_EXECUTION_PROVIDERS)', () => {
+  it('parses a comma-separated list, best first, case- and space-insensitive, without duplicates', () => {
+    expect(parseExecutionProviders('CUDA, cpu,cpu')).toEqual(['cuda', 'cpu']);
+    expect(parseExecutionProviders('cpu')).toEqual(['cpu']);
+  });
+
+  it('rejects unknown or empty names with E_BAD_ARGUMENT naming the source', () => {
+    expect(() => parseExecutionProviders('gpu')).toThrow(expect.objectContaining({ code: 'E_BAD_ARGUMENT', message: expect.stringContaining('"gpu"') }));
+    expect(() => parseExecutionProviders(' , ')).toThrow(expect.objectContaining({ code: 'E_BAD_ARGUMENT' }));
+    expect(() => forcedExecutionProviders({ OPAL_EXECUTION_PROVIDERS: 'tensorrt' })).toThrow(/OPAL_EXECUTION_PROVIDERS/);
+  });
+
+  it('takes --ep over OPAL_EXECUTION_PROVIDERS, and nothing is forced when neither is set', () => {
+    expect(forcedExecutionProviders({})).toBeUndefined();
+    expect(forcedExecutionProviders({ OPAL_EXECUTION_PROVIDERS: 'cpu' })).toEqual(['cpu']);
+    setForcedExecutionProviders(['dml', 'cpu']);
+    try {
+      expect(forcedExecutionProviders({ OPAL_EXECUTION_PROVIDERS: 'cpu' })).toEqual(['dml', 'cpu']);
+    } finally {
+      setForcedExecutionProviders(undefined);
+    }
   });
 });

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { OpalError } from '../../common/errors/index.ts';
 
 export interface ProviderEnvironment {
   platform: NodeJS.Platform;
@@ -52,4 +53,43 @@ export function cudaLibraryPresent(
     return false;
   }
   return false;
+}
+
+/** Execution providers a user may name (`--ep`, OPAL_EXECUTION_PROVIDERS). */
+export const KNOWN_EXECUTION_PROVIDERS = ['cpu', 'cuda', 'dml', 'coreml'] as const;
+
+/**
+ * Parses a provider list such as "cuda,cpu" (best first). Unknown names are a user error
+ * (E_BAD_ARGUMENT), so a typo never silently falls back to another provider.
+ */
+export function parseExecutionProviders(text: string, source = '--ep'): string[] {
+  const names = text
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter((s) => s.length > 0);
+  const unknown = names.filter((n) => !(KNOWN_EXECUTION_PROVIDERS as readonly string[]).includes(n));
+  if (names.length === 0 || unknown.length > 0) {
+    throw new OpalError(
+      'E_BAD_ARGUMENT',
+      `${source}: ${unknown.length > 0 ? `unknown execution provider ${unknown.map((u) => `"${u}"`).join(', ')}` : 'no execution provider named'}; use a comma-separated list of ${KNOWN_EXECUTION_PROVIDERS.join(', ')}.`,
+    );
+  }
+  return [...new Set(names)];
+}
+
+let forcedByCaller: string[] | undefined;
+
+/** The CLI's `--ep` (or a setting): forces these providers for the rest of the process; undefined clears it. */
+export function setForcedExecutionProviders(providers: string[] | undefined): void {
+  forcedByCaller = providers;
+}
+
+/**
+ * Providers the user forced, tried in this order without the CPU-parity check (the user's choice):
+ * `--ep` first, else OPAL_EXECUTION_PROVIDERS; undefined when neither is set (the checked choice applies).
+ */
+export function forcedExecutionProviders(env: NodeJS.ProcessEnv = process.env): string[] | undefined {
+  if (forcedByCaller) return forcedByCaller;
+  const text = env.OPAL_EXECUTION_PROVIDERS;
+  return text && text.trim() ? parseExecutionProviders(text, 'OPAL_EXECUTION_PROVIDERS') : undefined;
 }
