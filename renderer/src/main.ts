@@ -13,6 +13,8 @@ import type { EditResult, ExportFormat, LabelmapDiff, VolumeInfo } from '../../e
 import type { VolumeGeometry } from './viewport/registerCtVolume.ts';
 import { byId, h } from './panels/dom.ts';
 import { renderMeasurements } from './panels/measurementsPanel.ts';
+import { renderLesionsPanel } from './panels/lesionsPanel.ts';
+import { nextLesionSort } from './panels/lesionSort.ts';
 import { renderSegmentsPanel } from './panels/segmentsPanel.ts';
 import { renderAbout } from './panels/aboutPanel.ts';
 import { renderSeriesList, renderRecent, droppedPath } from './panels/seriesPanel.ts';
@@ -443,6 +445,7 @@ store.subscribe((s, prev) => {
   }
   for (const mode of ['navigate', 'brush', 'eraser']) byId(`tool-${mode}`).classList.toggle('active', s.tool.mode === mode);
   if (s.measurements !== prev.measurements) renderMeasurements(byId('measurements'), s.measurements);
+  if (s.measurements !== prev.measurements || s.lesions !== prev.lesions) drawLesions();
   if (s.scan !== prev.scan) renderSeriesList(byId('series-list'), byId('skipped-list'), byId('skipped-count'), s.scan, (uid) => void guarded(() => loadSeries(uid)));
   if (s.appInfo !== prev.appInfo) renderAbout(byId('about'), s.appInfo);
   if (s.overlays !== prev.overlays && loaded) {
@@ -454,6 +457,25 @@ store.subscribe((s, prev) => {
   document.body.dataset.volumeHandle = s.volume?.handle ?? '';
   document.body.dataset.busy = String(s.scanning || s.loading || seg.running);
 });
+
+// ---- lesion list ----
+
+function drawLesions(): void {
+  const lesions = store.state.measurements?.lesions ?? null;
+  byId('lesion-count').textContent = lesions ? `(${lesions.length})` : '';
+  const { sort, selectedId, selectedIn } = store.state.lesions;
+  renderLesionsPanel(byId('lesions'), lesions, sort, selectedIn === store.state.measurements ? selectedId : null, {
+    onSort: (key) => store.update((s) => ({ lesions: { ...s.lesions, sort: nextLesionSort(s.lesions.sort, key) } })),
+    onSelect: (lesion) => {
+      if (!loaded) return;
+      viewer.centreOn(lesion.centroidLpsMm);
+      store.update((s) => ({
+        lesions: { ...s.lesions, selectedId: lesion.id, selectedIn: s.measurements },
+        status: `Lesion ${lesion.id}: ${lesion.volumeMl.toFixed(2)} mL, ${lesion.lung}${lesion.zone ? ` ${lesion.zone}` : ''}, centre at voxel (${lesion.centroidVoxel.map((x) => Math.round(x)).join(', ')}).`,
+      }));
+    },
+  });
+}
 
 function drawSegments(): void {
   renderSegmentsPanel(byId('segments'), store.state.overlays, {

@@ -398,6 +398,55 @@ describe.skipIf(noChromium)(`app e2e in ${CHROMIUM_PATH}${noChromium ? ' (skippe
     expect(Buffer.compare(Buffer.from((await labelmap('infection'))!), Buffer.from(ring))).toBe(0);
   });
 
+  // Last before the export: centring pans the views, and the steps above click at fixed places in them.
+  it('the lesion panel lists the lesions, sorts them, and clicking one centres the three viewports on it', async () => {
+    await page.waitForFunction(() => document.querySelectorAll('#lesions-table tr.lesion').length > 0, null, { timeout: 20_000 });
+    const rows = page.locator('#lesions-table tr.lesion');
+    const count = await rows.count();
+    expect(await page.textContent('#lesion-count')).toBe(`(${count})`);
+    // The engine's order, largest first: ids 1..n.
+    const ids = await rows.evaluateAll((trs) => trs.map((tr) => Number((tr as HTMLElement).dataset.lesionId)));
+    expect(ids).toEqual(ids.map((_, i) => i + 1));
+    // Sorting by slice (voxel k of the centre) orders the rows by it.
+    await page.click('#lesions-table button[data-sort="slice"]');
+    const slices = (await page.locator('#lesions-table tr.lesion td:nth-child(6)').allTextContents()).map(Number);
+    expect(slices).toEqual([...slices].sort((a, b) => a - b));
+
+    /** The voxel (fractional i, j, k read-out rounded by the app) under the middle of a viewport. */
+    const voxelUnderCentre = async (plane: string) => {
+      const box = (await page.locator(`#vp-${plane}`).boundingBox())!;
+      await page.mouse.move(box.x + box.width / 2 + 2, box.y + box.height / 2);
+      await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+      const m = /\((\d+), (\d+), (\d+)\)/.exec((await page.textContent(`#hu-${plane}`)) ?? '');
+      expect(m, `read-out in the ${plane} viewport`).not.toBeNull();
+      return [Number(m![1]), Number(m![2]), Number(m![3])];
+    };
+    // Go to a lesion whose slice is not the one shown.
+    const kShown = (await voxelUnderCentre('axial'))[2];
+    const centres = await rows.evaluateAll((trs) => trs.map((tr) => (tr as HTMLElement).dataset.centroidVoxel!.split(',').map(Number)));
+    let target = centres.findIndex((c) => Math.round(c[2]) !== kShown);
+    if (target < 0) {
+      // Every lesion is on the shown slice: scroll away first.
+      for (let i = 0; i < 4; i++) await page.mouse.wheel(0, 100);
+      target = 0;
+    }
+    const before = await page.textContent('#slice-axial');
+    await rows.nth(target).click();
+    await page.waitForFunction((b) => document.querySelector('#slice-axial')?.textContent !== b, before, { timeout: 10_000 });
+    expect(await rows.nth(target).getAttribute('class')).toContain('selected');
+    const [ci, cj, ck] = centres[target];
+    for (const plane of ['axial', 'sagittal', 'coronal']) {
+      const [i, j, k] = await voxelUnderCentre(plane);
+      // Each viewport is centred on the lesion's centre: the voxel under its middle is the centroid's.
+      expect(Math.abs(i - ci), `${plane} i`).toBeLessThanOrEqual(1);
+      expect(Math.abs(j - cj), `${plane} j`).toBeLessThanOrEqual(1);
+      expect(Math.abs(k - ck), `${plane} k`).toBeLessThanOrEqual(1);
+    }
+    expect((await voxelUnderCentre('axial'))[2]).toBe(Math.round(ck));
+    expect(await page.textContent('#status')).toMatch(new RegExp(`^Lesion ${await rows.nth(target).getAttribute('data-lesion-id')}: `));
+    await page.screenshot({ path: join(shots, '05g-lesion-panel.png') });
+  });
+
   it('exports a DICOM SEG that lands on disk', async () => {
     const outDir = join(work, 'export');
     await page.fill('#export-dir', outDir);

@@ -23,6 +23,15 @@ export function renderMeasurements(el: HTMLElement, m: Measurements | null): voi
     h('tr', {}, h('td', {}, 'Severity score'), h('td', {}, String(right.zones.reduce((a, z) => a + z.score, 0))), h('td', {}, String(left.zones.reduce((a, z) => a + z.score, 0))), h('td', { id: 'meas-severity' }, `${m.severity.total} / ${m.severity.max}`)),
     h('tr', {}, h('td', {}, 'Lesions'), h('td', {}, ''), h('td', {}, ''), h('td', {}, String(m.infection.lesionCount))),
   );
-  el.append(table, h('p', { class: 'method' }, m.severity.method));
+  // The score's rule (bands and the minimum a zone needs) folds away: the lesion list needs the room.
+  const belowMinimum = [...right.zones, ...left.zones].filter((z) => z.belowMinimum);
+  const summary = belowMinimum.length
+    ? `How the score is computed (${belowMinimum.length} zone${belowMinimum.length === 1 ? '' : 's'} with infection under the minimum score 0)`
+    : 'How the score is computed';
+  const details = h('details', { class: 'method', id: 'severity-method' }, h('summary', {}, summary), h('p', {}, m.severity.method));
+  for (const z of [...right.zones, ...left.zones]) {
+    if (z.infectionMl > 0) details.append(h('p', {}, `${z.side} ${z.zone}: score ${z.score}, ${z.scoreReason}`));
+  }
+  el.append(table, details);
   for (const w of m.warnings) el.append(h('p', { class: 'method' }, `⚠ ${w}`));
 }

@@ -2,6 +2,7 @@ import type { Measurements } from '../../../electron/common/quant/Measurements.t
 import type { AppInfo, ScanResult, VolumeInfo } from '../../../electron/common/ipc/contract.ts';
 import type { OpalErrorJson } from '../../../electron/common/errors/index.ts';
 import { DEFAULT_PRESET } from '../viewport/windowPresets.ts';
+import { DEFAULT_LESION_SORT, type LesionSort } from '../panels/lesionSort.ts';
 
 export type ToolMode = 'navigate' | 'brush' | 'eraser';
 
@@ -22,6 +23,11 @@ export interface AppState {
   segmentation: { running: boolean; phase: 'preview' | 'full' | null; done: number; total: number; previewShown: boolean; executionProvider: string | null };
   labelmapRevision: number;
   measurements: Measurements | null;
+  /**
+   * The lesion panel's order, and the lesion last gone to with the measurements it was chosen in
+   * (an edit renumbers lesions by size, so the mark holds only while those measurements stand).
+   */
+  lesions: { sort: LesionSort; selectedId: number | null; selectedIn: Measurements | null };
   window: { windowWidthHu: number; windowLevelHu: number };
   tool: { mode: ToolMode; brushRadiusMm: number; brushLabel: 1 | 2; huLimit: HuLimit };
   overlays: { infection: OverlaySettings; lungs: OverlaySettings };
@@ -69,6 +75,7 @@ export function initialState(): AppState {
     segmentation: { running: false, phase: null, done: 0, total: 0, previewShown: false, executionProvider: null },
     labelmapRevision: 0,
     measurements: null,
+    lesions: { sort: DEFAULT_LESION_SORT, selectedId: null, selectedIn: null },
     window: { windowWidthHu: DEFAULT_PRESET.windowWidthHu, windowLevelHu: DEFAULT_PRESET.windowLevelHu },
     tool: { mode: 'navigate', brushRadiusMm: 5, brushLabel: 1, huLimit: { enabled: false, ranges: { 1: [...DEFAULT_HU_RANGES[1]], 2: [...DEFAULT_HU_RANGES[2]] } } },
     overlays: {

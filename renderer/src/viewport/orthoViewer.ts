@@ -121,6 +121,28 @@ export class OrthoViewer {
     else group.setToolPassive(CrosshairsTool.toolName);
   }
 
+  /**
+   * Centres all three viewports on a patient point (LPS mm, cornerstone's world): each camera moves
+   * its focal point there, which scrolls to the slice through the point and pans it to the middle
+   * of the view, zoom and orientation kept; the crosshairs centre follows.
+   */
+  centreOn(worldLps: Types.Point3): void {
+    for (const plane of PLANES) {
+      const vp = this.viewport(plane);
+      const { focalPoint, position } = vp.getCamera();
+      if (!focalPoint || !position) continue;
+      const offset = [position[0] - focalPoint[0], position[1] - focalPoint[1], position[2] - focalPoint[2]];
+      vp.setCamera({
+        focalPoint: [worldLps[0], worldLps[1], worldLps[2]],
+        position: [worldLps[0] + offset[0], worldLps[1] + offset[1], worldLps[2] + offset[2]],
+      });
+    }
+    const crosshairs = ToolGroupManager.getToolGroup(this.toolGroupId)?.getToolInstance(CrosshairsTool.toolName) as CrosshairsTool | undefined;
+    // The cameras are already there: this only moves the crosshairs' centre (and redraws them).
+    crosshairs?.setToolCenter([worldLps[0], worldLps[1], worldLps[2]]);
+    this.engine.render();
+  }
+
   /** Adds (or replaces) a labelmap overlay, shown in all three planes. `labels` stays live. */
   addOverlay(segmentationId: string, labels: Uint8Array, style: OverlayStyle): void {
     if (!this.geometry || !this.ctVolumeId) throw new Error('no volume shown');
