@@ -271,6 +271,19 @@ describe('files that all carry one SOPInstanceUID', () => {
     expect(existsSync(join(out, DONE_MARKER))).toBe(false);
   });
 
+  it('in a batch, the study counts as failed (exit 1, FAILED E_DUPLICATE_SOP_UID) with its other exports written and no done-marker', async () => {
+    const list = join(root, 'batch.txt');
+    writeFileSync(list, `${dirs.duplicate}\n`);
+    const out = join(root, 'out-batch');
+    const r = await runOpal(['segment', '--batch', list, '--out', out, '--threads', '1'], env);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/\[1\/1\] .*: FAILED E_DUPLICATE_SOP_UID: seg export not written: \d+ source images share SOPInstanceUID/);
+    const [folder] = readdirSync(out);
+    expect(readdirSync(join(out, folder))).toContain('measurements.json');
+    expect(existsSync(join(out, folder, 'seg.dcm'))).toBe(false);
+    expect(existsSync(join(out, folder, DONE_MARKER))).toBe(false);
+  });
+
   it('segment --json lists the failed export in the summary', async () => {
     const r = await segment(dirs.duplicate, join(root, 'out-duplicate-json'));
     expect(r.code).toBe(1);
