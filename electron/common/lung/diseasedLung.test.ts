@@ -22,10 +22,15 @@ function chestWithDependentConsolidation() {
         const v = i + nx * (j + ny * k);
         const xmm = (i - cx) * s;
         const ymm = (j - cy) * s;
-        const e = (xmm / 160) ** 2 + (ymm / 110) ** 2;
-        // Rib arcs: a ring just inside the body outline, interrupted (intercostal spaces).
-        const angle = Math.atan2(ymm, xmm);
-        if (e > 0.8 && e <= 0.9 && Math.sin(angle * 14) > -0.3) volume.voxels[v] = 450;
+        // Rib arcs hugging each lung a few millimetres outside it (the ellipsoid of
+        // syntheticChest grown by 4-12 %), interrupted by intercostal spaces.
+        for (const side of [-1, 1]) {
+          const lx = side * (40 / 2 + 55);
+          const lz = ((nz - 6) * 5) / 2 + 5;
+          const r = ((xmm - lx) / 55) ** 2 + ((ymm + 5) / 75) ** 2 + ((k * 5 - lz) / (lz - 5)) ** 2;
+          const angle = Math.atan2(ymm + 5, xmm - lx);
+          if (r > 1.08 && r <= 1.25 && truth[v] === 0 && Math.sin(angle * 14) > -0.3) volume.voxels[v] = 450;
+        }
         // Posterior (+y in LPS) part of the right lung: consolidation at +30 HU.
         if (truth[v] === LungLabel.RightLung && ymm > 25) {
           volume.voxels[v] = 30;
@@ -87,6 +92,29 @@ describe('diseased lung (dense lung the threshold mask misses)', () => {
     const r = addDiseasedLung(volume, mask.lungs, candidates, new Uint8Array(before.length));
     expect(r.addedVoxels).toEqual({ right: 0, left: 0 });
     expect(mask.lungs).toEqual(before);
+  });
+});
+
+describe('diseased lung without the model', () => {
+  it('adds thick consolidation in the consolidation HU range even where the model saw none, not the thin chest wall', () => {
+    const { volume, truth, consolidated } = chestWithDependentConsolidation();
+    const mask = lungMaskFromHu(volume);
+    const lungs = mask.lungs;
+    const candidates = denseLungCandidates(volume, lungs, mask.airMap!);
+    const infection = new Uint8Array(lungs.length); // the model saw nothing
+    addDiseasedLung(volume, lungs, candidates, infection, [-100, 60]);
+    let total = 0;
+    let found = 0;
+    let outsideTruth = 0;
+    for (let v = 0; v < lungs.length; v++) {
+      if (consolidated[v]) {
+        total++;
+        if (lungs[v] === LungLabel.RightLung && infection[v] === 2) found++;
+      }
+      if (lungs[v] !== 0 && truth[v] === 0) outsideTruth++;
+    }
+    expect(found / total).toBeGreaterThan(0.6);
+    expect(outsideTruth).toBeLessThan(0.05 * total);
   });
 });
 

@@ -1,4 +1,4 @@
-import { LungLabel, type Volume } from '../volume/index.ts';
+import { InfectionLabel, LungLabel, type Volume } from '../volume/index.ts';
 import { IndexStack, dilateRect2d, erodeRect2d } from './slice2d.ts';
 
 /**
@@ -299,13 +299,21 @@ export interface DiseasedLungResult {
  * so that infection is only ever reported inside a lung.
  */
 export function addDiseasedLung(
-  volume: Pick<Volume, 'dims'>,
+  volume: Pick<Volume, 'dims' | 'voxels' | 'spacingMm'>,
   lungs: Uint8Array,
   candidates: Uint8Array,
   infection: Uint8Array,
+  /**
+   * Candidates in this HU range that form a thick region (an opening with a square of
+   * 2 x THICK_DENSE_MM keeps them) join too, as consolidation, even where the model saw none: the
+   * 2-D model misses large homogeneous consolidation. The chest wall between lung and ribs is a
+   * band a few millimetres thick, which the opening removes. Undefined: only the model's infection joins.
+   */
+  consolidationHu?: readonly [number, number],
 ): DiseasedLungResult {
   const [nx, ny, nz] = volume.dims;
   const sliceSize = nx * ny;
+  if (consolidationHu) markThickDenseLung(volume, candidates, infection, consolidationHu);
   const stack = new IndexStack();
   const added = { right: 0, left: 0 };
   const reached = new Uint8Array(sliceSize);
@@ -525,4 +533,39 @@ function ribRadii(
       return Math.hypot(ex, ey) < radius[a] - marginMm;
     },
   };
+}
+
+/** Half-width (mm) of the square a dense region must hold to join a lung without the model. */
+const THICK_DENSE_MM = 7;
+
+/** Sets consolidation on candidates in the HU range that survive a per-slice opening (thick regions only). */
+function markThickDenseLung(
+  volume: Pick<Volume, 'dims' | 'voxels' | 'spacingMm'>,
+  candidates: Uint8Array,
+  infection: Uint8Array,
+  [lo, hi]: readonly [number, number],
+): void {
+  const [nx, ny, nz] = volume.dims;
+  const [sx, sy] = volume.spacingMm;
+  const rx = Math.max(1, Math.round(THICK_DENSE_MM / sx));
+  const ry = Math.max(1, Math.round(THICK_DENSE_MM / sy));
+  const size = nx * ny;
+  const dense = new Uint8Array(size);
+  const tmp = new Uint8Array(size);
+  const eroded = new Uint8Array(size);
+  const opened = new Uint8Array(size);
+  for (let k = 0; k < nz; k++) {
+    const base = k * size;
+    let any = false;
+    for (let p = 0; p < size; p++) {
+      const v = base + p;
+      const on = candidates[v] !== 0 && infection[v] === 0 && volume.voxels[v] >= lo && volume.voxels[v] <= hi;
+      dense[p] = on ? 1 : 0;
+      if (on) any = true;
+    }
+    if (!any) continue;
+    erodeRect2d(dense, nx, ny, rx, ry, tmp, eroded);
+    dilateRect2d(eroded, nx, ny, rx, ry, tmp, opened);
+    for (let p = 0; p < size; p++) if (opened[p] === 1 && dense[p] === 1) infection[base + p] = InfectionLabel.Consolidation;
+  }
 }
