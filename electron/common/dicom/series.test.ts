@@ -81,6 +81,12 @@ describe('planSeries', () => {
     expect(g.refusal?.message).toContain('4 mm and 9 mm');
   });
 
+  it('refuses a series with more slices missing than present (E_MISSING_SLICE)', () => {
+    const g = planSeries([0, 1, 2, 20].map((k) => frame(k)));
+    expect(g.refusal?.code).toBe('E_MISSING_SLICE');
+    expect(g.refusal?.message).toContain('more slices are missing than present (17 of 21)');
+  });
+
   it('warns E_DUPLICATE_SOP_UID when images at different positions share one SOPInstanceUID, and still plans them', () => {
     const g = planSeries([0, 1, 2, 3].map((k) => frame(k, { sopInstanceUid: '1.2.3.777' })));
     expect(g.refusal).toBeUndefined();

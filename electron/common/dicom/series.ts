@@ -266,7 +266,10 @@ export function planSeries(frames: FrameHeader[]): SeriesGeometry {
     if (gapAt.length > 0) {
       // Missing slices: every image keeps its true position on a regular grid and the gaps become
       // empty slices (never closed up, which would shift every image after the gap).
-      const grid = fitRegularGrid(positions, spacingK);
+      const fitted = fitRegularGrid(positions, spacingK);
+      // More empty slices than images is not a series with a few slices missing (e.g. two stacks far
+      // apart); refusing it also bounds the memory the empty slices take.
+      const grid = fitted && fitted.k[fitted.k.length - 1] + 1 <= 2 * positions.length ? fitted : undefined;
       const where = (k: number): string => `between slices at ${fmt(positions[k])} mm and ${fmt(positions[k + 1])} mm`;
       if (grid && plane === 'axial') {
         spacingK = grid.spacingMm;
@@ -290,7 +293,9 @@ export function planSeries(frames: FrameHeader[]): SeriesGeometry {
         const why =
           plane !== 'axial'
             ? `this ${plane} series would have to be reordered to axial around the gap`
-            : 'the remaining images do not lie on one regular grid, so they cannot be placed at their true positions without resampling';
+            : fitted
+              ? `more slices are missing than present (${fitted.k[fitted.k.length - 1] + 1 - positions.length} of ${fitted.k[fitted.k.length - 1] + 1})`
+              : 'the remaining images do not lie on one regular grid, so they cannot be placed at their true positions without resampling';
         const listed = gapAt.slice(0, 3).map(where).join('; ') + (gapAt.length > 3 ? `; and ${gapAt.length - 3} more` : '');
         const message = `${gapAt.length === 1 ? 'Gap' : `${gapAt.length} gaps`} ${listed} (median spacing ${fmt(spacingK)} mm): slices are missing and ${why}. OPAL does not shift or interpolate slices; please re-export the complete series.`;
         warnings.push({ code: 'E_MISSING_SLICE', message, positionMm: positions[gapAt[0]] + spacingK, detail: `after slice ${gapAt[0]} at ${fmt(positions[gapAt[0]])} mm` });
