@@ -98,4 +98,42 @@ describe('suppressFalsePositives', () => {
     expect(count(b.infection)).toBe(0);
     expect(r.removedMl.small).toBeCloseTo(0.064, 3);
   });
+
+  it('removes a component fainter than ground glass (mean below -680 HU: dependent density, motion)', () => {
+    const b = lungBlock();
+    for (let k = 12; k < 22; k++) {
+      for (let j = 25; j < 50; j++) {
+        for (let i = 25; i < 50; i++) {
+          b.hu[b.at(i, j, k)] = -720;
+          b.infection[b.at(i, j, k)] = 1;
+        }
+      }
+    }
+    const r = suppressFalsePositives(b.infection, b.lungs, b.hu, b.dims, b.spacingMm);
+    expect(count(b.infection)).toBe(0);
+    expect(r.removedMl.faint).toBeGreaterThan(10);
+  });
+
+  it('removes a small component that is mostly rim, keeps a large one with the same make-up', () => {
+    // A slab on the lung base 3 slices (6 mm) high: its lowest 2 slices are rim, 1/3 of it is core.
+    const build = (side: number) => {
+      const b = lungBlock();
+      for (let k = 5; k < 8; k++) {
+        for (let j = 20; j < 20 + side; j++) {
+          for (let i = 20; i < 20 + side; i++) {
+            b.hu[b.at(i, j, k)] = -500;
+            b.infection[b.at(i, j, k)] = 1;
+          }
+        }
+      }
+      return b;
+    };
+    const small = build(20); // 2.4 mL, below largeMl (5 mL)
+    suppressFalsePositives(small.infection, small.lungs, small.hu, small.dims, small.spacingMm, { minCoreFraction: 0.4 });
+    expect(count(small.infection)).toBe(0);
+    const large = build(40); // 9.6 mL
+    const n = count(large.infection);
+    suppressFalsePositives(large.infection, large.lungs, large.hu, large.dims, large.spacingMm, { minCoreFraction: 0.4 });
+    expect(count(large.infection)).toBe(n);
+  });
 });

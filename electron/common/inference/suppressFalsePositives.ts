@@ -13,7 +13,9 @@ import type { Vec3, VoxelArray } from '../volume/index.ts';
  * - not on or next to a thin dense structure: a dense voxel (HU > `denseHu`) that an opening with a
  *   square of `vesselMm` removes is a vessel, airway wall or fissure, and the `haloMm` around it is
  *   its partial-volume halo;
- * and the core holds at least `minCoreMl`, and the component at least `minLesionMl`. A kept
+ * and the core holds at least `minCoreMl` (and, below `largeMl`, at least `minCoreFraction` of the
+ * component), the component at least `minLesionMl`, and its mean HU is at least `minMeanHu`
+ * (fainter "ground glass" is dependent density or breathing motion on a normal chest). A kept
  * component is kept whole (a lesion's vessels and rim stay in it, as a radiologist outlines it).
  * The model's per-voxel confidence is left as it is: it describes the model's own label, and a
  * suppressed component with high confidence is exactly what a reviewer may want to look at.
@@ -25,6 +27,11 @@ export interface SuppressionOptions {
   haloMm?: number;
   minCoreMl?: number;
   minLesionMl?: number;
+  /** A component below `largeMl` whose core is less than this fraction of it is vessel / rim. */
+  minCoreFraction?: number;
+  largeMl?: number;
+  /** A component whose mean is below this is fainter than ground glass (dependent density, motion). */
+  minMeanHu?: number;
 }
 
 export const SUPPRESSION_DEFAULTS: Required<SuppressionOptions> = {
@@ -34,13 +41,18 @@ export const SUPPRESSION_DEFAULTS: Required<SuppressionOptions> = {
   haloMm: 2,
   minCoreMl: 0.1,
   minLesionMl: 0.2,
+  minCoreFraction: 0.3,
+  largeMl: 5,
+  minMeanHu: -680,
 };
 
 export interface SuppressionResult {
   keptComponents: number;
   removedComponents: number;
-  /** Removed infection in mL by reason: too small, no core (rim / vessel / halo only). */
-  removedMl: { small: number; noCore: number };
+  /** Removed infection in mL by reason: too small, no core (rim / vessel / halo only), too faint. */
+  removedMl: { small: number; noCore: number; faint: number };
+  /** Per component (largest first, at most 50): its volume, core volume and whether it was kept. */
+  components: { ml: number; coreMl: number; kept: boolean }[];
 }
 
 export function suppressFalsePositives(
@@ -55,7 +67,12 @@ export function suppressFalsePositives(
   const [nx, ny, nz] = dims;
   const [sx, sy, sz] = spacingMm;
   const voxelMl = (sx * sy * sz) / 1000;
-  const result: SuppressionResult = { keptComponents: 0, removedComponents: 0, removedMl: { small: 0, noCore: 0 } };
+  const result: SuppressionResult = {
+    keptComponents: 0,
+    removedComponents: 0,
+    removedMl: { small: 0, noCore: 0, faint: 0 },
+    components: [],
+  };
   // Work in the infection's bounding box, grown by the rim so that the erosion sees the lung edge.
   let x0 = nx, x1 = -1, y0 = ny, y1 = -1, z0 = nz, z1 = -1; // prettier-ignore
   for (let k = 0, v = 0; k < nz; k++) {
@@ -152,9 +169,12 @@ export function suppressFalsePositives(
   }
   const cc = connectedComponents3d(mask, [bw, bh, bd], 26);
   const coreCount = new Int32Array(cc.count + 1);
+  const huSum = new Float64Array(cc.count + 1);
   for (let b = 0; b < mask.length; b++) {
     const id = cc.labels[b];
-    if (id !== 0 && zEroded[b] === 1 && vesselZone[b] === 0) coreCount[id]++;
+    if (id === 0) continue;
+    if (zEroded[b] === 1 && vesselZone[b] === 0) coreCount[id]++;
+    huSum[id] += hu[volIndex(b)];
   }
   const minCore = o.minCoreMl / voxelMl;
   const minLesion = o.minLesionMl / voxelMl;
@@ -163,13 +183,22 @@ export function suppressFalsePositives(
     if (cc.sizes[id] < minLesion) {
       drop[id] = 1;
       result.removedMl.small += cc.sizes[id] * voxelMl;
-    } else if (coreCount[id] < minCore) {
+    } else if (
+      coreCount[id] < minCore ||
+      (cc.sizes[id] * voxelMl < o.largeMl && coreCount[id] < o.minCoreFraction * cc.sizes[id])
+    ) {
       drop[id] = 1;
       result.removedMl.noCore += cc.sizes[id] * voxelMl;
+    } else if (huSum[id] / cc.sizes[id] < o.minMeanHu) {
+      drop[id] = 1;
+      result.removedMl.faint += cc.sizes[id] * voxelMl;
     }
     if (drop[id]) result.removedComponents++;
     else result.keptComponents++;
+    result.components.push({ ml: cc.sizes[id] * voxelMl, coreMl: coreCount[id] * voxelMl, kept: drop[id] === 0 });
   }
+  result.components.sort((a, b) => b.ml - a.ml);
+  result.components.length = Math.min(result.components.length, 50);
   for (let b = 0; b < mask.length; b++) {
     const id = cc.labels[b];
     if (id === 0 || drop[id] === 0) continue;
