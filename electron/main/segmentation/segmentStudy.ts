@@ -1,5 +1,7 @@
 import { OpalError, type OpalErrorJson } from '../../common/errors/index.ts';
 import { lungMaskFromHu } from '../../common/lung/index.ts';
+import { addDiseasedLung, denseLungCandidates } from '../../common/lung/diseasedLung.ts';
+import { suppressFalsePositives, type SuppressionResult } from '../../common/inference/suppressFalsePositives.ts';
 import { quantify, type Measurements, type ModelProvenance } from '../../common/quant/index.ts';
 import { fillMissingFromNearest, measurementMasks, presentSlicesOf, presentSlicesVolume, spreadToGrid, type Volume } from '../../common/volume/index.ts';
 import { getInferenceService, type InfectionPreview } from '../inference/InferenceService.ts';
@@ -42,7 +44,12 @@ export interface SegmentationResult {
   /** Process CPU milliseconds (all threads) per stage: with wall time, shows how busy the machine was. */
   cpuMs: Record<string, number>;
   previewLatencyMs?: number;
+  /** What the engine changed after the model: dense lung added to each lung, infection suppressed. */
+  postprocess?: { diseasedLungMl?: { right: number; left: number }; suppression?: SuppressionResult };
 }
+
+/** Dense lung (consolidation, atelectasis) that joins a lung as consolidation where the model saw none. */
+const DENSE_LUNG_HU = [-100, 60] as const;
 
 function checkCancelled(signal?: AbortSignal): void {
   if (signal?.aborted) throw new OpalError('E_CANCELLED', 'Segmentation was cancelled.');
@@ -117,16 +124,26 @@ export async function segmentStudy(
   onProgress?.({ stage: 'lungs', fraction: 0 });
   const lungResult = lungMaskFromHu(volume);
   warnings.push(...lungResult.warnings);
-  lap('lungs');
   checkCancelled(signal);
 
   const hasLungs = lungResult.rightVoxels + lungResult.leftVoxels > 0;
-  let infection: Uint8Array = new Uint8Array(lungResult.lungs.length);
-  let confidence: Uint8Array = new Uint8Array(lungResult.lungs.length);
+  const lungs = lungResult.lungs;
+  let infection: Uint8Array = new Uint8Array(lungs.length);
+  let confidence: Uint8Array = new Uint8Array(lungs.length);
   let previewLatencyMs: number | undefined;
+  // Dense lung the threshold mask missed: the model looks at aerated lung plus these candidates,
+  // and candidates it labels as infection join the lung (common/lung/diseasedLung.ts).
+  const candidates = hasLungs && lungResult.airMap ? denseLungCandidates(volume, lungs, lungResult.airMap) : undefined;
+  lungResult.airMap = undefined;
+  lap('lungs');
   if (hasLungs) {
+    let eligible = lungs;
+    if (candidates) {
+      eligible = new Uint8Array(lungs.length);
+      for (let v = 0; v < lungs.length; v++) eligible[v] = lungs[v] !== 0 ? lungs[v] : candidates[v];
+    }
     const inferenceStart = performance.now();
-    const r = await service.segmentInfection(volume, lungResult.lungs, {
+    const r = await service.segmentInfection(volume, eligible, {
       signal,
       onPreview: (p) => {
         previewLatencyMs = performance.now() - inferenceStart + (timingsMs.lungs ?? 0);
@@ -142,9 +159,24 @@ export async function segmentStudy(
     confidence = r.confidence;
   }
   lap('inference');
+  const postprocess: SegmentationResult['postprocess'] = {};
+  if (hasLungs && candidates) {
+    const grown = addDiseasedLung(volume, lungs, candidates, infection, DENSE_LUNG_HU);
+    for (let v = 0; v < lungs.length; v++) if (lungs[v] === 0 && confidence[v] !== 0) confidence[v] = 0;
+    const voxelMl = (volume.spacingMm[0] * volume.spacingMm[1] * volume.spacingMm[2]) / 1000;
+    postprocess.diseasedLungMl = {
+      right: grown.addedVoxels.right * voxelMl,
+      left: grown.addedVoxels.left * voxelMl,
+    };
+  }
+  if (hasLungs) {
+    const suppressed = suppressFalsePositives(infection, lungs, volume.voxels, volume.dims, volume.spacingMm);
+    postprocess.suppression = suppressed;
+  }
+  lap('postprocess');
 
   onProgress?.({ stage: 'quantification', fraction: 0 });
-  const onGrid = { lungs: spreadToGrid(lungResult.lungs, grid), infection: spreadToGrid(infection, grid), confidence: spreadToGrid(confidence, grid) };
+  const onGrid = { lungs: spreadToGrid(lungs, grid), infection: spreadToGrid(infection, grid), confidence: spreadToGrid(confidence, grid) };
   volume = grid;
   const measured = measurementMasks(grid, onGrid.lungs, onGrid.infection);
   const measurements = quantify({
@@ -178,5 +210,6 @@ export async function segmentStudy(
     timingsMs,
     cpuMs,
     previewLatencyMs,
+    postprocess,
   };
 }
