@@ -67,6 +67,7 @@ describe('opal segment', () => {
     expect(filesUnder(out)).toEqual([DONE_MARKER, ...EXPORT_FILES].sort());
     expect(summary.files.map((f) => f.format).sort()).toEqual([
       'csv',
+      'csv',
       'json',
       'nifti',
       'nifti',
