@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ErrorCodes, type ErrorCode, type OpalErrorJson } from '../errors/index.ts';
 import type { Measurements } from '../quant/Measurements.ts';
+import { InfectionLabel } from '../volume/labels.ts';
 
 /**
  * The single list of what the renderer may ask of the engine (DESIGN.md §1). Electron main
@@ -28,11 +29,16 @@ export type LabelmapKind = z.infer<typeof LabelmapKindSchema>;
 /** Largest sparse diff one stroke may carry (a brush stroke over a whole 512x512x600 volume is far less). */
 export const MAX_DIFF_VOXELS = 8_000_000;
 
+/** Label values a stroke may write: the infection labels that exist (0 background, 1 GGO, 2 consolidation). */
+const INFECTION_LABEL_VALUES: readonly number[] = Object.values(InfectionLabel);
+
 /** A sparse change to a labelmap: the voxels at `indices` take `values` (same length). */
 export const LabelmapDiffSchema = z
   .object({
     indices: z.array(z.number().int().nonnegative().max(2 ** 31)).max(MAX_DIFF_VOXELS),
-    values: z.array(z.number().int().min(0).max(255)).max(MAX_DIFF_VOXELS),
+    values: z
+      .array(z.number().int().refine((v) => INFECTION_LABEL_VALUES.includes(v), { message: `a label value must be one of ${INFECTION_LABEL_VALUES.join(', ')}` }))
+      .max(MAX_DIFF_VOXELS),
   })
   .refine((d) => d.indices.length === d.values.length, 'indices and values differ in length');
 export type LabelmapDiff = z.infer<typeof LabelmapDiffSchema>;

@@ -1,11 +1,6 @@
-import { mkdir } from 'node:fs/promises';
-import { OpalError } from '../../common/errors/index.ts';
+import { makeFolder } from './makeFolder.ts';
 
-/** Creates an output folder (and its parents), or fails with E_WRITE_FAILED naming it. */
+/** Creates an output folder (and its parents), or fails with E_WRITE_FAILED naming it (never hangs: see makeFolder). */
 export async function ensureOutputFolder(outDir: string): Promise<void> {
-  try {
-    await mkdir(outDir, { recursive: true });
-  } catch (e) {
-    throw new OpalError('E_WRITE_FAILED', `The output folder ${outDir} cannot be created: ${(e as Error).message}`, outDir);
-  }
+  await makeFolder(outDir);
 }

@@ -1,6 +1,5 @@
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
-import * as ort from 'onnxruntime-node';
 import { OpalError } from '../../common/errors/index.ts';
 import {
   fullSliceCrop,
@@ -11,10 +10,9 @@ import {
 import type { Volume } from '../../common/volume/index.ts';
 import { spawnWorker } from '../workers/spawnWorker.ts';
 import { workerModuleUrl } from '../workers/workerModuleUrl.ts';
-import { unpackedPath } from '../appPaths.ts';
-import { chooseExecutionProviders, cudaLibraryPresent, forcedExecutionProviders } from './executionProviders.ts';
-import { ortRunner, ProviderCheckCache, selectCheckedProviders, type ProviderCheck } from './providerCheck.ts';
-import { verifyModelFile, type ResolvedModel } from './loadModelManifest.ts';
+import { forcedExecutionProviders } from './executionProviders.ts';
+import { describeProviderChecks, executionProvidersFor, type ProviderCheck, type ProviderCheckCache } from './providerCheck.ts';
+import { readVerifiedModel, type ResolvedModel } from './loadModelManifest.ts';
 import type { RunRequest, WorkerReply, WorkerRequest } from './protocol.ts';
 
 export interface InferenceProgress {
@@ -88,33 +86,21 @@ export class InferenceService {
     model: ResolvedModel,
     options: { threads?: number; providers?: string[]; providerCheckCache?: ProviderCheckCache } = {},
   ): Promise<InferenceService> {
-    await verifyModelFile(model);
+    // Read once and hashed: these bytes, not the path, go to every session (security: no re-open).
+    const modelBytes = await readVerifiedModel(model);
     const threads = Math.max(1, Math.floor(options.threads ?? availableParallelism()));
-    // Forced (`--ep`, OPAL_EXECUTION_PROVIDERS, a caller): used as given. Otherwise the platform's
-    // GPU provider only once it reproduced the CPU output on the reference slice (providerCheck.ts).
-    let providers = options.providers ?? forcedExecutionProviders();
-    let checks: ProviderCheck[] = [];
-    if (!providers) {
-      const candidates = chooseExecutionProviders({
-        platform: process.platform,
-        arch: process.arch,
-        supported: ort.listSupportedBackends(),
-        cudaLibraryPresent: cudaLibraryPresent(),
-      });
-      const checkModel = { ...model, onnxPath: unpackedPath(model.onnxPath) };
-      let runner: ReturnType<typeof ortRunner> | undefined;
-      try {
-        ({ providers, checks } = await selectCheckedProviders(candidates, model.manifest, () => (runner = ortRunner(checkModel)), options.providerCheckCache ?? new ProviderCheckCache()));
-      } finally {
-        await runner?.close();
-      }
-    }
+    // Given by the caller, or forced (`--ep`, OPAL_EXECUTION_PROVIDERS): used as given. Otherwise the
+    // platform's GPU provider only once it reproduced the CPU output on the reference slice.
+    const { providers, checks } = options.providers
+      ? { providers: options.providers, checks: [] }
+      : await executionProvidersFor({ modelBytes, manifest: model.manifest }, options.providerCheckCache);
     const worker = spawnWorker(workerUrl);
     worker.unref();
     const { manifest } = model;
     const request: WorkerRequest = {
       type: 'load',
-      onnxPath: unpackedPath(model.onnxPath), // onnxruntime reads the file natively: not through app.asar
+      onnxPath: model.onnxPath,
+      modelBytes,
       providers,
       threads,
       inputName: manifest.input.name,
@@ -134,10 +120,9 @@ export class InferenceService {
         };
         worker.on('message', onMessage);
         worker.once('error', fail);
-        worker.postMessage(request);
+        worker.postMessage(request, [modelBytes.buffer as ArrayBuffer]);
       });
-      const checkNote = checks.map((c) => `${c.provider} ${c.passed ? 'matched' : 'did not match'} the CPU on the reference slice (max |Δp| ${c.maxAbsProbabilityDiff.toPrecision(2)}, bound ${c.tolerance})`).join('; ');
-      const note = [checkNote, loaded.providerNote].filter((s) => s).join('; ') || undefined;
+      const note = [describeProviderChecks(checks), loaded.providerNote].filter((s) => s).join('; ') || undefined;
       return new InferenceService(model, worker, loaded.executionProvider, threads, note, checks);
     } catch (e) {
       await worker.terminate();

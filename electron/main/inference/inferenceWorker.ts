@@ -41,7 +41,7 @@ async function load(req: LoadRequest): Promise<void> {
   for (let i = 0; i < req.providers.length && !session; i++) {
     const providers = req.providers.slice(i);
     try {
-      session = await ort.InferenceSession.create(req.onnxPath, {
+      session = await ort.InferenceSession.create(req.modelBytes, {
         executionProviders: providers,
         intraOpNumThreads: req.threads,
         interOpNumThreads: 1,

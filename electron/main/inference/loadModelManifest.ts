@@ -85,11 +85,17 @@ export async function sha256File(path: string): Promise<string> {
   return hash.digest('hex');
 }
 
-/** The ONNX file exists (E_MODEL_MISSING) and its SHA-256 is the manifest's (E_MODEL_HASH). */
-export async function verifyModelFile(model: ResolvedModel): Promise<void> {
+/**
+ * Reads the ONNX file once and checks it exists (E_MODEL_MISSING) and that its SHA-256 is the
+ * manifest's (E_MODEL_HASH). The bytes returned are the ones that were hashed: give them to
+ * onnxruntime, never the path, so a file swapped after the check is never run.
+ */
+export async function readVerifiedModel(model: ResolvedModel): Promise<Uint8Array> {
+  let bytes: Uint8Array;
   try {
     const s = await stat(model.onnxPath);
     if (!s.isFile()) throw new Error('not a file');
+    bytes = await readFile(model.onnxPath);
   } catch {
     throw new OpalError(
       'E_MODEL_MISSING',
@@ -97,7 +103,7 @@ export async function verifyModelFile(model: ResolvedModel): Promise<void> {
       model.onnxPath,
     );
   }
-  const actual = await sha256File(model.onnxPath);
+  const actual = createHash('sha256').update(bytes).digest('hex');
   if (actual !== model.manifest.sha256) {
     throw new OpalError(
       'E_MODEL_HASH',
@@ -105,6 +111,12 @@ export async function verifyModelFile(model: ResolvedModel): Promise<void> {
       model.onnxPath,
     );
   }
+  return bytes;
+}
+
+/** The ONNX file exists (E_MODEL_MISSING) and its SHA-256 is the manifest's (E_MODEL_HASH). */
+export async function verifyModelFile(model: ResolvedModel): Promise<void> {
+  await readVerifiedModel(model);
 }
 
 /**

@@ -10,8 +10,8 @@ import {
   resizeBilinear,
   softmaxChannels,
 } from '../../common/inference/index.ts';
-import { chooseExecutionProviders, cudaLibraryPresent } from './executionProviders.ts';
-import { verifyModelFile, type ResolvedModel } from './loadModelManifest.ts';
+import { readVerifiedModel, type ResolvedModel } from './loadModelManifest.ts';
+import { executionProvidersFor } from './providerCheck.ts';
 
 export interface GreyImage {
   width: number;
@@ -107,17 +107,12 @@ export class ImagePredictor {
   ) {}
 
   static async open(model: ResolvedModel, threads = 2): Promise<ImagePredictor> {
-    await verifyModelFile(model);
-    const providers = chooseExecutionProviders({
-      platform: process.platform,
-      arch: process.arch,
-      supported: ort.listSupportedBackends(),
-      cudaLibraryPresent: cudaLibraryPresent(),
-    });
+    const modelBytes = await readVerifiedModel(model); // these bytes, never the path again
+    const { providers } = await executionProvidersFor({ modelBytes, manifest: model.manifest });
     let lastError = '';
     for (let i = 0; i < providers.length; i++) {
       try {
-        const session = await ort.InferenceSession.create(model.onnxPath, {
+        const session = await ort.InferenceSession.create(modelBytes, {
           executionProviders: providers.slice(i),
           intraOpNumThreads: threads,
         });

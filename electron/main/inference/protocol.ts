@@ -4,7 +4,9 @@ import type { IntensitySpec } from '../../common/inference/index.ts';
 /** Messages between InferenceService (main thread) and inferenceWorker.ts. Voxel buffers are transferred, never copied twice. */
 export interface LoadRequest {
   type: 'load';
+  /** For messages only: the session is made from modelBytes, the verified content (never re-read by path). */
   onnxPath: string;
+  modelBytes: Uint8Array;
   /** Execution providers to try, best first; 'cpu' is always the last resort. */
   providers: string[];
   threads: number;

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useTempDirs } from '../../../test/fixtures/tempDirs.ts';
-import { resolveModel, type ResolvedModel } from './loadModelManifest.ts';
+import { readVerifiedModel, resolveModel, type ResolvedModel } from './loadModelManifest.ts';
 import {
   checkProviderAgainstCpu,
   maxAbsProbabilityDifference,
@@ -23,7 +23,7 @@ let model: ResolvedModel;
 let cpu: ReturnType<typeof ortRunner>;
 beforeAll(async () => {
   model = await resolveModel();
-  cpu = ortRunner(model);
+  cpu = ortRunner({ modelBytes: await readVerifiedModel(model), manifest: model.manifest });
 });
 afterAll(async () => cpu.close());
 

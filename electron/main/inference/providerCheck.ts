@@ -5,6 +5,7 @@ import * as ort from 'onnxruntime-node';
 import { softmaxChannels, windowToModelInput } from '../../common/inference/index.ts';
 import type { ModelManifest } from '../../common/models/ModelManifest.ts';
 import { writeFileAtomic } from '../fs/writeFileAtomic.ts';
+import { chooseExecutionProviders, cudaLibraryPresent, forcedExecutionProviders } from './executionProviders.ts';
 
 /**
  * A GPU execution provider is used only after it reproduced the CPU result (DESIGN.md §5): the
@@ -185,13 +186,13 @@ export async function selectCheckedProviders(
  * A RunLogits over real onnxruntime sessions of one model file, one session per provider, created on
  * first use; close() releases them. Used once per model and device, outside the inference worker.
  */
-export function ortRunner(model: { onnxPath: string; manifest: ModelManifest }): RunLogits & { close(): Promise<void> } {
+export function ortRunner(model: { modelBytes: Uint8Array; manifest: ModelManifest }): RunLogits & { close(): Promise<void> } {
   const sessions = new Map<string, Promise<ort.InferenceSession>>();
   const { manifest } = model;
   const run = async (provider: string, input: Float32Array): Promise<Float32Array> => {
     let session = sessions.get(provider);
     if (!session) {
-      session = ort.InferenceSession.create(model.onnxPath, { executionProviders: [provider], intraOpNumThreads: 1, interOpNumThreads: 1 });
+      session = ort.InferenceSession.create(model.modelBytes, { executionProviders: [provider], intraOpNumThreads: 1, interOpNumThreads: 1 });
       sessions.set(provider, session);
     }
     const s = await session;
@@ -205,4 +206,36 @@ export function ortRunner(model: { onnxPath: string; manifest: ModelManifest }):
       sessions.clear();
     },
   });
+}
+
+/**
+ * The providers an inference session gets for a model: the ones the user forced (`--ep`,
+ * OPAL_EXECUTION_PROVIDERS) as given; otherwise the platform's candidates, where a GPU provider is
+ * kept only once it matched the CPU on the reference slice (selectCheckedProviders), else CPU.
+ */
+export async function executionProvidersFor(
+  model: { modelBytes: Uint8Array; manifest: ModelManifest },
+  cache: ProviderCheckCache = new ProviderCheckCache(),
+): Promise<CheckedProviders> {
+  const forced = forcedExecutionProviders();
+  if (forced) return { providers: forced, checks: [] };
+  const candidates = chooseExecutionProviders({
+    platform: process.platform,
+    arch: process.arch,
+    supported: ort.listSupportedBackends(),
+    cudaLibraryPresent: cudaLibraryPresent(),
+  });
+  let runner: ReturnType<typeof ortRunner> | undefined;
+  try {
+    return await selectCheckedProviders(candidates, model.manifest, () => (runner = ortRunner(model)), cache);
+  } finally {
+    await runner?.close();
+  }
+}
+
+/** How the provider was chosen, for the service's note: each check's verdict and difference. */
+export function describeProviderChecks(checks: ProviderCheck[]): string {
+  return checks
+    .map((c) => `${c.provider} ${c.passed ? 'matched' : 'did not match'} the CPU on the reference slice (max |Δp| ${c.maxAbsProbabilityDiff.toPrecision(2)}, bound ${c.tolerance})`)
+    .join('; ');
 }

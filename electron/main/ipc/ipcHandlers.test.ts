@@ -49,6 +49,7 @@ describe('IPC handlers generated from the contract', () => {
       ['commitStroke', { volumeHandle: 'v0123456789ab', diff: { indices: [1, 2], values: [1] } }, /differ in length/],
       ['commitStroke', { volumeHandle: 'v0123456789ab', diff: { indices: [-1], values: [1] } }, /indices/],
       ['commitStroke', { volumeHandle: 'v0123456789ab', diff: { indices: [1], values: [256] } }, /values/],
+      ['commitStroke', { volumeHandle: 'v0123456789ab', diff: { indices: [1, 2], values: [1, 3] } }, /values/], // label 3 does not exist
       ['commitStroke', { volumeHandle: 'v0123456789ab', diff: { indices: [Number.NaN], values: [1] } }, /indices/],
       ['removeSmallIslands', { volumeHandle: 'v0123456789ab', minVolumeMl: 0 }, /minVolumeMl/],
       ['interpolateSlices', { volumeHandle: 'v0123456789ab', maxGapSlices: 2.5 }, /maxGapSlices/],

@@ -26,6 +26,7 @@ import {
 import { writeFileAtomic } from '../fs/writeFileAtomic.ts';
 import type { EngineServices } from './EngineServices.ts';
 import { RecentFolders } from './RecentFolders.ts';
+import { makeFolder } from '../fs/makeFolder.ts';
 
 interface OpenVolume {
   handle: string;
@@ -315,9 +316,7 @@ export class OpalSession implements SessionHandlers {
     if (!v.infection || !v.lungs || !v.measurements || !v.provenance) {
       throw new OpalError('E_BAD_ARGUMENT', 'Run the segmentation before exporting: there is nothing to export yet.');
     }
-    await mkdir(outDir, { recursive: true }).catch((e: unknown) => {
-      throw new OpalError('E_WRITE_FAILED', `Could not create the output folder ${outDir}: ${toOpalError(e).message}`, outDir);
-    });
+    await makeFolder(outDir); // E_WRITE_FAILED for a file in the way or a folder in /proc, never a hang
     const files = await this.options.engine.exportResults({
       outDir,
       volume: v.volume,
