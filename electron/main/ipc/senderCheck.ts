@@ -1,7 +1,7 @@
 /**
  * Electron security checklist, "Validate the sender of all IPC messages": a request is answered
  * only when it comes from a frame showing the app's own page. `appOrigin` is where the renderer is
- * loaded from (the file:// URL of renderer/dist/index.html in a packaged app, or the Vite dev
+ * loaded from (the file:// URL of out/renderer/index.html in a packaged app, or the Vite dev
  * server's origin during development).
  */
 export function isTrustedSender(senderFrameUrl: string | undefined | null, appUrl: string): boolean {
