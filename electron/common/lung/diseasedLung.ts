@@ -39,7 +39,7 @@ export interface DenseLungOptions {
   bodyDepthMm?: number;
 }
 
-const CHAIN_ROUNDS = 4;
+const CHAIN_ROUNDS = 3;
 
 /**
  * Candidate voxels for diseased lung: 0 none, else the LungLabel of the lung they would join. Only
@@ -54,7 +54,7 @@ export function denseLungCandidates(
 ): Uint8Array {
   const maxHu = options.maxHu ?? 200;
   const chainMm = options.chainMm ?? 5;
-  const marginMm = options.marginMm ?? 60;
+  const marginMm = options.marginMm ?? 50;
   const bodyDepthMm = options.bodyDepthMm ?? 15;
   const [nx, ny, nz] = volume.dims;
   const [sx, sy] = volume.spacingMm;
@@ -81,39 +81,55 @@ export function denseLungCandidates(
   let deep = new Uint8Array(0);
   const bodyX = Math.max(1, Math.round(bodyDepthMm / sx));
   const bodyY = Math.max(1, Math.round(bodyDepthMm / sy));
+  // Per slice and lung: bounding box and centroid, and the body's mean column, in one pass.
+  const stats = new Float64Array(3 * 7); // per label: x0, x1, y0, y1, sumX, sumY, count
   for (let k = 0; k < nz; k++) {
     const base = k * sliceSize;
-    // Body midline of this slice: mean column of the body (everything but outside air).
     let sumX = 0;
     let bodyCount = 0;
-    for (let p = 0; p < sliceSize; p++) {
-      if (airMap[base + p] === 2) continue;
-      sumX += p % nx;
-      bodyCount++;
+    for (const label of [1, 2]) stats.set([nx, -1, ny, -1, 0, 0, 0], 7 * label);
+    let anyLung = false;
+    for (let y = 0; y < ny; y++) {
+      const row = base + y * nx;
+      for (let x = 0; x < nx; x++) {
+        const v = row + x;
+        if (airMap[v] !== 2) {
+          sumX += x;
+          bodyCount++;
+        }
+        const label = lungs[v];
+        if (label !== LungLabel.RightLung && label !== LungLabel.LeftLung) continue;
+        anyLung = true;
+        const o = 7 * label;
+        if (x < stats[o]) stats[o] = x;
+        if (x > stats[o + 1]) stats[o + 1] = x;
+        if (y < stats[o + 2]) stats[o + 2] = y;
+        if (y > stats[o + 3]) stats[o + 3] = y;
+        stats[o + 4] += x;
+        stats[o + 5] += y;
+        stats[o + 6]++;
+      }
     }
-    if (bodyCount === 0) continue;
+    if (!anyLung || bodyCount === 0) continue;
+    // Body midline of this slice: mean column of the body (everything but outside air).
     const midX = sumX / bodyCount;
     for (const label of [LungLabel.RightLung, LungLabel.LeftLung]) {
-      // Bounding box of this lung in this slice.
-      let x0 = nx;
-      let x1 = -1;
-      let y0 = ny;
-      let y1 = -1;
-      for (let y = 0; y < ny; y++) {
-        const row = base + y * nx;
-        for (let x = 0; x < nx; x++) {
-          if (lungs[row + x] !== label) continue;
-          if (x < x0) x0 = x;
-          if (x > x1) x1 = x;
-          if (y < y0) y0 = y;
-          if (y > y1) y1 = y;
-        }
-      }
+      const o = 7 * label;
+      const x0 = stats[o];
+      const x1 = stats[o + 1];
+      const y0 = stats[o + 2];
+      const y1 = stats[o + 3];
+      const centroid = { x: stats[o + 4] / stats[o + 6], y: stats[o + 5] / stats[o + 6] };
       if (x1 < 0) continue;
-      const bx0 = Math.max(0, x0 - marginX);
-      const by0 = Math.max(0, y0 - marginY);
-      const bw = Math.min(nx - 1, x1 + marginX) - bx0 + 1;
-      const bh = Math.min(ny - 1, y1 + marginY) - by0 + 1;
+      // The box reaches marginMm beyond the lung laterally and posteriorly (where candidates can
+      // be) and only the air-pocket chain's reach medially and anteriorly (where only the hull can grow).
+      const lateralLow = (label === LungLabel.RightLung) === rightIsLowI;
+      const reachX = Math.min(marginX, CHAIN_ROUNDS * chainX + openX);
+      const reachY = Math.min(marginY, CHAIN_ROUNDS * chainY + openY);
+      const bx0 = Math.max(0, x0 - (lateralLow ? marginX : reachX));
+      const by0 = Math.max(0, y0 - (posteriorIsHighJ ? reachY : marginY));
+      const bw = Math.min(nx - 1, x1 + (lateralLow ? reachX : marginX)) - bx0 + 1;
+      const bh = Math.min(ny - 1, y1 + (posteriorIsHighJ ? marginY : reachY)) - by0 + 1;
       const area = bw * bh;
       if (set.length < area) {
         set = new Uint8Array(area);
@@ -135,7 +151,12 @@ export function denseLungCandidates(
       }
       erodeRect2d(body, bw, bh, bodyX, bodyY, tmp, deep);
       // Air pockets chained to the lung (not the other lung, not outside air or airways).
-      for (let round = 0; round < CHAIN_ROUNDS; round++) {
+      let fragments = 0;
+      for (let by = 0; by < bh; by++) {
+        const row = base + (by + by0) * nx + bx0;
+        for (let bx = 0; bx < bw; bx++) if (airMap[row + bx] === 1 && lungs[row + bx] === 0 && deep[bx + by * bw] === 1) fragments++;
+      }
+      for (let round = 0; round < CHAIN_ROUNDS && fragments > 0; round++) {
         dilateRect2d(s, bw, bh, chainX, chainY, tmp, grown);
         let added = 0;
         for (let by = 0; by < bh; by++) {
@@ -160,7 +181,7 @@ export function denseLungCandidates(
       // it, per direction. Dependent consolidation below a flat aerated edge is outside the hull
       // but inside the ribs.
       const lateralSign = ((label === LungLabel.RightLung) === rightIsLowI ? -1 : 1) * sx;
-      const ribs = ribRadii(volume, lungs, airMap, k, label, ribBoneHu, lateralSign, posteriorIsHighJ ? sy : -sy);
+      const ribs = ribRadii(volume, lungs, airMap, k, label, centroid, ribBoneHu, lateralSign, posteriorIsHighJ ? sy : -sy);
       // Exposure to the chest wall: posterior along columns, lateral along rows, from the hull's edge
       // inwards until the first aerated-lung voxel of this lung.
       const exposed = grown.subarray(0, area);
@@ -197,6 +218,8 @@ export function denseLungCandidates(
           }
         }
       }
+      const halfW = (bw + 1) >> 1;
+      const ribCells = new Uint8Array(halfW * ((bh + 1) >> 1)); // 0 untested, 1 inside, 2 outside
       for (let by = 0; by < bh; by++) {
         const row = base + (by + by0) * nx + bx0;
         for (let bx = 0; bx < bw; bx++) {
@@ -205,7 +228,15 @@ export function denseLungCandidates(
           const v = row + bx;
           if (lungs[v] !== 0 || out[v] !== 0 || airMap[v] === 2 || hu[v] > maxHu) continue;
           const inHull = bx >= hullSpan[2 * by] && bx <= hullSpan[2 * by + 1];
-          if (inHull || (ribs && ribs.inside(bx + bx0, by + by0, ribMarginMm))) out[v] = label;
+          if (inHull) {
+            out[v] = label;
+            continue;
+          }
+          if (!ribs) continue;
+          // The rib envelope is smooth: one test per 2 x 2 block of the box.
+          const cell = (bx >> 1) + halfW * (by >> 1);
+          if (ribCells[cell] === 0) ribCells[cell] = ribs.inside(bx + bx0, by + by0, ribMarginMm) ? 1 : 2;
+          if (ribCells[cell] === 1) out[v] = label;
         }
       }
     }
@@ -441,6 +472,7 @@ function ribRadii(
   airMap: Uint8Array,
   k: number,
   label: number,
+  centroid: { x: number; y: number },
   boneHu: number,
   /** Sign (and scale) of the lateral and posterior directions along x and y. */
   lateral: number,
@@ -449,20 +481,8 @@ function ribRadii(
   const [nx, ny] = volume.dims;
   const [sx, sy] = volume.spacingMm;
   const base = k * nx * ny;
-  let cx = 0;
-  let cy = 0;
-  let count = 0;
-  for (let y = 0; y < ny; y++) {
-    for (let x = 0; x < nx; x++) {
-      if (lungs[base + y * nx + x] !== label) continue;
-      cx += x;
-      cy += y;
-      count++;
-    }
-  }
-  if (count === 0) return undefined;
-  cx /= count;
-  cy /= count;
+  const cx = centroid.x;
+  const cy = centroid.y;
   // Only rays into the posterolateral half-plane (towards the ribs, away from the mediastinum and
   // the anterior chest wall, where the heart and great vessels lie next to the lung).
   const ux = Math.sign(lateral) / Math.SQRT2;
