@@ -40,6 +40,11 @@ export interface DenseLungOptions {
 }
 
 const CHAIN_ROUNDS = 3;
+// Label values read once: in hot loops, reading them through a re-exported binding costs a getter
+// call per voxel under some module loaders (tsx's CommonJS interop).
+const RIGHT = LungLabel.RightLung;
+const LEFT = LungLabel.LeftLung;
+const CONSOLIDATION = InfectionLabel.Consolidation;
 
 /**
  * Candidate voxels for diseased lung: 0 none, else the LungLabel of the lung they would join. Only
@@ -98,7 +103,7 @@ export function denseLungCandidates(
           bodyCount++;
         }
         const label = lungs[v];
-        if (label !== LungLabel.RightLung && label !== LungLabel.LeftLung) continue;
+        if (label !== RIGHT && label !== LEFT) continue;
         anyLung = true;
         const o = 7 * label;
         if (x < stats[o]) stats[o] = x;
@@ -395,7 +400,7 @@ export function addDiseasedLung(
       const v = base + p;
       if (reached[p] === 1) {
         lungs[v] = candidates[v];
-        if (candidates[v] === LungLabel.RightLung) added.right++;
+        if (candidates[v] === RIGHT) added.right++;
         else added.left++;
       }
     }
@@ -586,6 +591,6 @@ function markThickDenseLung(
     if (!any) continue;
     erodeRect2d(dense, nx, ny, rx, ry, tmp, eroded);
     dilateRect2d(eroded, nx, ny, rx, ry, tmp, opened);
-    for (let p = 0; p < size; p++) if (opened[p] === 1 && dense[p] === 1) infection[base + p] = InfectionLabel.Consolidation;
+    for (let p = 0; p < size; p++) if (opened[p] === 1 && dense[p] === 1) infection[base + p] = CONSOLIDATION;
   }
 }
