@@ -16,8 +16,9 @@ import { IndexStack, dilateRect2d, erodeRect2d } from './slice2d.ts';
  *    to aerated lung (the lung is lateral and, at their levels, posterior to them), so they are not
  *    candidates; dependent consolidation and pleural-based lesions are.
  * 2. `addDiseasedLung` (after the infection model has run on aerated lung + candidates): candidates
- *    the model labels as infection and that touch the lung in the slice join it; enclosed gaps are
- *    filled. Candidates the model calls background stay outside (chest wall, effusion, vessels).
+ *    the model labels as infection, where they form a thick region (not a band along the chest
+ *    wall), and that touch the lung in the slice join it; enclosed gaps are filled. Candidates the
+ *    model calls background stay outside (chest wall, effusion, vessels).
  */
 export interface DenseLungOptions {
   /** Voxels above this are bone (ribs, spine) and never lung. */
@@ -350,6 +351,7 @@ export function addDiseasedLung(
   const [nx, ny, nz] = volume.dims;
   const sliceSize = nx * ny;
   if (consolidationHu) markThickDenseLung(volume, candidates, infection, consolidationHu);
+  keepThickCandidateInfection(volume, candidates, infection);
   const stack = new IndexStack();
   const added = { right: 0, left: 0 };
   const reached = new Uint8Array(sliceSize);
@@ -562,6 +564,40 @@ function ribRadii(
 
 /** Half-width (mm) of the square a dense region must hold to join a lung without the model. */
 const THICK_DENSE_MM = 7;
+
+/**
+ * Clears the model's infection on candidates where it forms no thick region (an opening with the
+ * square of THICK_DENSE_MM removes it): diseased lung beyond the aerated edge is a thick region,
+ * while a model that takes the chest wall for consolidation labels a band between lung and ribs.
+ */
+function keepThickCandidateInfection(
+  volume: Pick<Volume, 'dims' | 'spacingMm'>,
+  candidates: Uint8Array,
+  infection: Uint8Array,
+): void {
+  const [nx, ny, nz] = volume.dims;
+  const [sx, sy] = volume.spacingMm;
+  const rx = Math.max(1, Math.round(THICK_DENSE_MM / sx));
+  const ry = Math.max(1, Math.round(THICK_DENSE_MM / sy));
+  const size = nx * ny;
+  const labelled = new Uint8Array(size);
+  const tmp = new Uint8Array(size);
+  const eroded = new Uint8Array(size);
+  const opened = new Uint8Array(size);
+  for (let k = 0; k < nz; k++) {
+    const base = k * size;
+    let any = false;
+    for (let p = 0; p < size; p++) {
+      const on = candidates[base + p] !== 0 && infection[base + p] !== 0;
+      labelled[p] = on ? 1 : 0;
+      if (on) any = true;
+    }
+    if (!any) continue;
+    erodeRect2d(labelled, nx, ny, rx, ry, tmp, eroded);
+    dilateRect2d(eroded, nx, ny, rx, ry, tmp, opened);
+    for (let p = 0; p < size; p++) if (labelled[p] === 1 && opened[p] === 0) infection[base + p] = 0;
+  }
+}
 
 /** Sets consolidation on candidates in the HU range that survive a per-slice opening (thick regions only). */
 function markThickDenseLung(
