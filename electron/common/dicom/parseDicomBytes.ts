@@ -1,8 +1,9 @@
 import dicomParser, { type DataSet } from 'dicom-parser';
-import { inflateSync } from 'fflate';
-import { OpalError } from '../errors/index.ts';
+import { Inflate } from 'fflate';
+import { OpalError, isOpalError } from '../errors/index.ts';
 import { TransferSyntax } from './pixels/frames.ts';
 import { MEDIA_STORAGE_DIRECTORY_SOP_CLASS, Tag } from './tags.ts';
+import { inflatedByteLimit } from './limits.ts';
 
 export interface ParsedDicom {
   dataSet: DataSet;
@@ -14,6 +15,12 @@ export interface ParsedDicom {
   notes: string[];
   /** True when parsing stopped at Pixel Data (header-only read). */
   headerOnly: boolean;
+  /**
+   * Where the parsed data set starts in the input: element offsets count from here (0 unless the
+   * data set after the file meta was parsed on its own). For a deflated file they count in the
+   * inflated data set (`dataSet.byteArray`), not in the file.
+   */
+  dataSetOffset: number;
 }
 
 export interface ParseDicomOptions {
@@ -49,6 +56,38 @@ export function guessRawTransferSyntax(bytes: Uint8Array): string | undefined {
   if (plausible(groupLe)) return explicit ? TransferSyntax.ExplicitVRLittleEndian : TransferSyntax.ImplicitVRLittleEndian;
   if (plausible(groupBe) && explicit) return TransferSyntax.ExplicitVRBigEndian;
   return undefined;
+}
+
+/** Inflated bytes produced per step: the running size check runs at least this often. */
+const INFLATE_INPUT_CHUNK = 16 * 1024;
+
+/**
+ * Inflates a deflated data set (PS3.5 A.5, raw deflate) in steps, refusing with E_TOO_LARGE as soon
+ * as the output passes inflatedByteLimit: a deflate bomb is stopped while inflating, never after.
+ */
+export function inflateBounded(body: Uint8Array, source?: string): Uint8Array {
+  const limit = inflatedByteLimit(body.length);
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const inflater = new Inflate((chunk) => {
+    total += chunk.length;
+    if (total > limit) {
+      throw new OpalError('E_TOO_LARGE', `The deflated data set (${body.length} bytes) inflates to more than ${limit} bytes, OPAL's limit for a file of this size; it was not read further.`, source);
+    }
+    chunks.push(chunk);
+  });
+  for (let at = 0; at < body.length; at += INFLATE_INPUT_CHUNK) {
+    inflater.push(body.subarray(at, Math.min(body.length, at + INFLATE_INPUT_CHUNK)), at + INFLATE_INPUT_CHUNK >= body.length);
+  }
+  if (body.length === 0) inflater.push(body, true);
+  if (chunks.length === 1) return chunks[0];
+  const out = new Uint8Array(total);
+  let pos = 0;
+  for (const c of chunks) {
+    out.set(c, pos);
+    pos += c.length;
+  }
+  return out;
 }
 
 function describeParserError(e: unknown): string {
@@ -101,6 +140,34 @@ function parseRaw(bytes: Uint8Array, transferSyntaxUid: string, headerOnly: bool
  * (guessed, noted) and the Deflated syntax (inflated with fflate after the file meta, PS3.5 A.5).
  */
 export function parseDicomBytes(bytes: Uint8Array, options: ParseDicomOptions = {}): ParsedDicom {
+  const parsed = parseUnchecked(bytes, options);
+  checkElementBounds(parsed.dataSet, options.source);
+  return parsed;
+}
+
+const PIXEL_TAGS = new Set<string>([Tag.PixelData, Tag.FloatPixelData, Tag.DoubleFloatPixelData]);
+
+/**
+ * dicom-parser accepts an element whose length runs past the end of the data (the last one it
+ * reads) and fails only when its value is read; such a file is E_TRUNCATED here, naming the
+ * element. Pixel Data is left to the pixel checks, which say how many bytes are missing.
+ */
+function checkElementBounds(dataSet: DataSet, source: string | undefined, depth = 0): void {
+  const end = dataSet.byteArray.length;
+  for (const [tag, el] of Object.entries(dataSet.elements)) {
+    if (el.items) {
+      if (depth < 32) for (const item of el.items) if (item.dataSet) checkElementBounds(item.dataSet, source, depth + 1);
+      continue;
+    }
+    if (el.length === 0xffffffff || PIXEL_TAGS.has(tag)) continue;
+    if (el.dataOffset + el.length > end) {
+      const name = `(${tag.slice(1, 5).toUpperCase()},${tag.slice(5, 9).toUpperCase()})`;
+      throw new OpalError('E_TRUNCATED', `Element ${name} declares ${el.length} bytes at offset ${el.dataOffset}, but the data end at ${end}: the file is truncated or damaged.`, source);
+    }
+  }
+}
+
+function parseUnchecked(bytes: Uint8Array, options: ParseDicomOptions): ParsedDicom {
   const headerOnly = options.headerOnly ?? false;
   const notes: string[] = [];
   const fail = (code: 'E_NOT_DICOM' | 'E_TRUNCATED', message: string): OpalError => new OpalError(code, message, options.source);
@@ -111,7 +178,7 @@ export function parseDicomBytes(bytes: Uint8Array, options: ParseDicomOptions = 
     notes.push(`The file has no DICOM preamble or file meta information; read it as ${guessed === TransferSyntax.ExplicitVRBigEndian ? 'Explicit VR Big Endian' : guessed === TransferSyntax.ExplicitVRLittleEndian ? 'Explicit VR Little Endian' : 'Implicit VR Little Endian'} (${guessed}) by inspection.`);
     try {
       const dataSet = parseRaw(bytes, guessed, headerOnly);
-      return { dataSet, transferSyntaxUid: guessed, hasFileMeta: false, notes, headerOnly };
+      return { dataSet, transferSyntaxUid: guessed, hasFileMeta: false, notes, headerOnly, dataSetOffset: 0 };
     } catch (e) {
       const msg = describeParserError(e);
       throw fail(isOverrun(msg) ? 'E_TRUNCATED' : 'E_NOT_DICOM', `The file has no DICOM file meta and could not be read as a raw data set (${msg}).`);
@@ -135,8 +202,9 @@ export function parseDicomBytes(bytes: Uint8Array, options: ParseDicomOptions = 
     let ts = metaTs;
     if (metaTs === TransferSyntax.DeflatedExplicitVRLittleEndian) {
       try {
-        body = inflateSync(body);
+        body = inflateBounded(body, options.source);
       } catch (e) {
+        if (isOpalError(e)) throw e;
         throw fail('E_TRUNCATED', `The deflated data set could not be inflated (${describeParserError(e)}).`);
       }
       ts = TransferSyntax.ExplicitVRLittleEndian;
@@ -148,7 +216,7 @@ export function parseDicomBytes(bytes: Uint8Array, options: ParseDicomOptions = 
     }
     try {
       const dataSet = parseRaw(body, ts, headerOnly);
-      return { dataSet, transferSyntaxUid: metaTs ?? ts, hasFileMeta: true, notes, headerOnly };
+      return { dataSet, transferSyntaxUid: metaTs ?? ts, hasFileMeta: true, notes, headerOnly, dataSetOffset: start };
     } catch (e) {
       const msg = describeParserError(e);
       throw fail(isOverrun(msg) ? 'E_TRUNCATED' : 'E_NOT_DICOM', `The data set could not be read (${msg}).`);
@@ -157,7 +225,7 @@ export function parseDicomBytes(bytes: Uint8Array, options: ParseDicomOptions = 
 
   try {
     const dataSet = dicomParser.parseDicom(bytes, headerOnly ? { untilTag: PIXEL_DATA } : {});
-    return { dataSet, transferSyntaxUid: metaTs, hasFileMeta: true, notes, headerOnly };
+    return { dataSet, transferSyntaxUid: metaTs, hasFileMeta: true, notes, headerOnly, dataSetOffset: 0 };
   } catch (e) {
     const msg = describeParserError(e);
     if (isOverrun(msg) && sopClass === MEDIA_STORAGE_DIRECTORY_SOP_CLASS) {
@@ -168,7 +236,7 @@ export function parseDicomBytes(bytes: Uint8Array, options: ParseDicomOptions = 
       try {
         const dataSet = dicomParser.parseDicom(padded, {});
         notes.push('The DICOMDIR declares more bytes than it holds; its records were read leniently.');
-        return { dataSet, transferSyntaxUid: metaTs, hasFileMeta: true, notes, headerOnly };
+        return { dataSet, transferSyntaxUid: metaTs, hasFileMeta: true, notes, headerOnly, dataSetOffset: 0 };
       } catch {
         // fall through to the coded error below
       }

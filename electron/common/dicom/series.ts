@@ -4,6 +4,7 @@ import type { StoredPixels } from './pixels/frames.ts';
 import { canConvertNative16, nativeLittleEndian16ToHu } from './pixels/nativeToHu.ts';
 import { hostIsLittleEndian } from './pixels/storedValues.ts';
 import type { FrameHeader } from './readFrameHeaders.ts';
+import { MAX_VOLUME_VOXELS } from './limits.ts';
 
 /** Something about a series the user should know; loading went on. */
 export interface VolumeWarning {
@@ -345,6 +346,12 @@ export function planSeries(frames: FrameHeader[]): SeriesGeometry {
     refusal ??= new OpalError('E_GANTRY_TILT', message, first.seriesInstanceUid);
   }
   refusal ??= laterRefusal;
+  const voxels = first.columns * first.rows * slicePositionsMm.length;
+  if (voxels > MAX_VOLUME_VOXELS) {
+    const message = `The volume would be ${first.columns}x${first.rows}x${slicePositionsMm.length} = ${voxels} voxels; OPAL loads at most ${MAX_VOLUME_VOXELS} (README, Limits).`;
+    warnings.push({ code: 'E_TOO_LARGE', message });
+    refusal = new OpalError('E_TOO_LARGE', message, first.seriesInstanceUid);
+  }
 
   const originMm: Vec3 = positioned ? ([...(frames[idx[0]].imagePositionMm as Vec3)] as Vec3) : (first.imagePositionMm ?? [0, 0, 0]);
   return {
@@ -423,6 +430,8 @@ export class VolumeBuilder {
     const [nx, ny, nz] = geometry.dims;
     if (headers.length !== geometry.gridSlices.length) throw new OpalError('E_INTERNAL', `VolumeBuilder: ${headers.length} frames for ${geometry.gridSlices.length} images.`);
     this.sliceSize = nx * ny;
+    // planSeries refuses such a series; this guards any other caller before the allocation.
+    if (this.sliceSize * nz > MAX_VOLUME_VOXELS) throw new OpalError('E_TOO_LARGE', `A volume of ${nx}x${ny}x${nz} voxels is larger than OPAL loads (${MAX_VOLUME_VOXELS}).`);
     const integral = headers.every((h) => Number.isInteger(h.rescaleSlope) && Number.isInteger(h.rescaleIntercept) && h.samplesPerPixel === 1);
     this.voxels = integral ? new Int16Array(this.sliceSize * nz) : new Float32Array(this.sliceSize * nz);
     for (const g of geometry.missingSlices) this.voxels.fill(FILLER_HU, g * this.sliceSize, (g + 1) * this.sliceSize);

@@ -277,12 +277,34 @@ export async function loadVolumeFromPath(path: string, options: LoadOptions = {}
     : undefined;
   const scan = await scanPath(path, { onProgress: onScan, signal: options.signal });
   const { chosen, warnings } = pickSeries(scan, options.seriesInstanceUid);
+  const unread = skippedWarning(scan);
+  if (unread) warnings.push(unread);
   try {
     const loaded = await loadScannedSeries(chosen, options);
     return { ...loaded, warnings: [...warnings, ...loaded.warnings] };
   } catch (e) {
     throw toOpalError(e);
   }
+}
+
+/** Skip reasons that say nothing about whether the file was an image of the series (not DICOM, a report, a DICOMDIR). */
+const NOT_AN_IMAGE = new Set<string>(['E_NOT_DICOM', 'E_NO_PIXEL_DATA']);
+
+/**
+ * A warning naming the files of the folder that might have been images but could not be read
+ * (truncated, unreadable, impossible headers): if one belonged to the loaded series, a slice is
+ * missing, and the user must hear it rather than get a shorter volume in silence.
+ */
+export function skippedWarning(scan: ScanResult): VolumeWarning | undefined {
+  const unread = scan.skipped.filter((s) => !NOT_AN_IMAGE.has(s.code));
+  if (unread.length === 0) return undefined;
+  const first = unread[0];
+  const more = unread.length > 1 ? ` and ${unread.length - 1} more (opal info lists them)` : '';
+  return {
+    code: first.code,
+    message: `${unread.length} file(s) in ${scan.root} could not be read and are not in the volume; if they belonged to this series, its slices there are missing: ${first.path}: ${first.code} ${first.message}${more}.`,
+    detail: first.path,
+  };
 }
 
 async function loadNifti(path: string): Promise<LoadedVolume> {

@@ -1,3 +1,4 @@
+import { constants } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
 import { OpalError, isOpalError } from '../../common/errors/index.ts';
 import { parseDicomBytes, guessRawTransferSyntax, type ParsedDicom } from '../../common/dicom/parseDicomBytes.ts';
@@ -11,6 +12,14 @@ export const HEADER_PROBE_BYTES = 64 * 1024;
 function looksLikeDicomStart(b: Uint8Array): boolean {
   if (b.length >= 132 && b[128] === 0x44 && b[129] === 0x49 && b[130] === 0x43 && b[131] === 0x4d) return true;
   return guessRawTransferSyntax(b) !== undefined;
+}
+
+function kindOf(st: { isFIFO(): boolean; isSocket(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean; isDirectory(): boolean }): string {
+  if (st.isFIFO()) return 'a named pipe';
+  if (st.isSocket()) return 'a socket';
+  if (st.isCharacterDevice() || st.isBlockDevice()) return 'a device';
+  if (st.isDirectory()) return 'a folder';
+  return 'not a regular file';
 }
 
 /** A parsed header with the file's size and modification time (taken from the same open handle). */
@@ -27,10 +36,13 @@ export interface DicomHeaderRead {
  * round trips, not by bytes).
  */
 export async function readDicomHeader(path: string): Promise<DicomHeaderRead> {
-  const fh = await open(path, 'r');
+  // O_NONBLOCK: opening or reading a FIFO (or a device) must not wait for a writer; it is refused below.
+  const fh = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
     const probeBuf = new Uint8Array(HEADER_PROBE_BYTES);
-    const [st, first] = await Promise.all([fh.stat(), fh.read(probeBuf, 0, HEADER_PROBE_BYTES, 0)]);
+    const [st, first] = await Promise.all([fh.stat(), fh.read(probeBuf, 0, HEADER_PROBE_BYTES, 0).catch((e: unknown) => e as Error)]);
+    if (!st.isFile()) throw new OpalError('E_UNREADABLE', `Not a regular file (${kindOf(st)}); it was not read.`, path);
+    if (first instanceof Error) throw first;
     const size = st.size;
     const probeLen = Math.min(size, HEADER_PROBE_BYTES);
     let got = first.bytesRead;

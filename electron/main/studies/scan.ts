@@ -86,8 +86,20 @@ function checkAborted(signal?: AbortSignal): void {
   if (signal?.aborted) throw new OpalError('E_CANCELLED', 'The scan was cancelled.');
 }
 
-async function listFiles(root: string, opts: ScanOptions): Promise<string[]> {
+/** Why a folder entry that is neither a folder nor a regular file is not read. */
+function describeOther(e: { isFIFO(): boolean; isSocket(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean }): string {
+  const kind = e.isFIFO() ? 'a named pipe' : e.isSocket() ? 'a socket' : e.isCharacterDevice() || e.isBlockDevice() ? 'a device' : 'a special file';
+  return `Not a regular file (${kind}); it was not read.`;
+}
+
+/**
+ * The regular files under root (recursively), and every other entry with the reason it is not
+ * read: a FIFO or device would block or never end. A symbolic link to a regular file is read; a
+ * link to a folder is listed and not followed (no loops), a broken link is listed.
+ */
+async function listFiles(root: string, opts: ScanOptions): Promise<{ files: string[]; skipped: SkippedFile[] }> {
   const out: string[] = [];
+  const skipped: SkippedFile[] = [];
   const stack = [root];
   while (stack.length > 0) {
     checkAborted(opts.signal);
@@ -97,10 +109,17 @@ async function listFiles(root: string, opts: ScanOptions): Promise<string[]> {
       const p = join(dir, e.name);
       if (e.isDirectory()) stack.push(p);
       else if (e.isFile()) out.push(p);
+      else if (e.isSymbolicLink()) {
+        const target = await stat(p).catch((err: NodeJS.ErrnoException) => err);
+        if (target instanceof Error) skipped.push({ path: p, code: target.code === 'ENOENT' ? 'E_NOT_FOUND' : 'E_UNREADABLE', message: `Symbolic link that leads nowhere readable (${target.code ?? target.message}).` });
+        else if (target.isFile()) out.push(p);
+        else if (target.isDirectory()) skipped.push({ path: p, code: 'E_UNREADABLE', message: 'Symbolic link to a folder; not followed (open its target to scan it).' });
+        else skipped.push({ path: p, code: 'E_UNREADABLE', message: describeOther(target) });
+      } else skipped.push({ path: p, code: 'E_UNREADABLE', message: describeOther(e) });
     }
     opts.onProgress?.({ phase: 'listing', done: out.length, total: 0 });
   }
-  return out.sort();
+  return { files: out.sort(), skipped };
 }
 
 /** Bytes of native pixel data a header implies (PS3.5 8.1.1), or undefined for encapsulated data. */
@@ -128,7 +147,10 @@ async function scanFile(path: string, insideFolder: boolean): Promise<FileOutcom
     try {
       read = await readDicomHeader(path);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { skipped: { path, code: 'E_NOT_FOUND', message: 'File not found.' }, notes: [] };
+      const errno = (e as NodeJS.ErrnoException).code;
+      if (errno === 'ENOENT') return { skipped: { path, code: 'E_NOT_FOUND', message: 'File not found.' }, notes: [] };
+      if (errno === 'EACCES' || errno === 'EPERM') return { skipped: { path, code: 'E_UNREADABLE', message: `No permission to read the file (${errno}).` }, notes: [] };
+      if (errno === 'EISDIR' || errno === 'ELOOP' || errno === 'EIO' || errno === 'ENXIO') return { skipped: { path, code: 'E_UNREADABLE', message: `The file could not be read (${errno}).` }, notes: [] };
       throw e;
     }
     const { parsed } = read;
@@ -147,19 +169,22 @@ async function scanFile(path: string, insideFolder: boolean): Promise<FileOutcom
     if (!KNOWN_SYNTAXES.has(parsed.transferSyntaxUid)) {
       throw new OpalError('E_UNSUPPORTED_TS', `Unsupported transfer syntax ${parsed.transferSyntaxUid}: OPAL cannot decode its pixels.`, path);
     }
-    const frames = readFrameHeaders(parsed.dataSet, parsed.transferSyntaxUid, path);
+    // Element offsets count from the data set's start; a deflated data set was inflated whole.
+    const deflated = parsed.transferSyntaxUid === TransferSyntax.DeflatedExplicitVRLittleEndian;
+    const byteLength = deflated ? parsed.dataSet.byteArray.length : st.size - parsed.dataSetOffset;
+    const frames = readFrameHeaders(parsed.dataSet, parsed.transferSyntaxUid, path, { byteLength });
     const px = parsed.dataSet.elements[Tag.PixelData];
     const expected = expectedNativeBytes(frames[0]);
     if (px && expected !== undefined && px.length !== 0xffffffff) {
-      const present = Math.min(px.length, st.size - px.dataOffset);
-      if (parsed.transferSyntaxUid !== TransferSyntax.DeflatedExplicitVRLittleEndian && (px.dataOffset + px.length > st.size || present < expected)) {
+      const present = Math.min(px.length, byteLength - px.dataOffset);
+      if (!deflated && (px.dataOffset + px.length > byteLength || present < expected)) {
         throw new OpalError('E_TRUNCATED', `Pixel data is incomplete: ${Math.max(0, present)} bytes present, ${expected} needed for ${frames[0].frameCount} frame(s) of ${frames[0].columns}x${frames[0].rows}.`, path);
       }
     }
     const stamp: FileStamp = { size: st.size, mtimeMs: st.mtimeMs };
     const littleEndianNative = parsed.transferSyntaxUid === TransferSyntax.ImplicitVRLittleEndian || parsed.transferSyntaxUid === TransferSyntax.ExplicitVRLittleEndian;
-    if (px && littleEndianNative && expected !== undefined && px.length !== 0xffffffff && px.length >= expected && px.dataOffset + px.length <= st.size) {
-      stamp.nativePixelData = { offset: px.dataOffset, length: expected };
+    if (px && littleEndianNative && expected !== undefined && px.length !== 0xffffffff && px.length >= expected && px.dataOffset + px.length <= byteLength) {
+      stamp.nativePixelData = { offset: parsed.dataSetOffset + px.dataOffset, length: expected };
     }
     return { frames, stamp, notes: parsed.notes };
   } catch (e) {
@@ -227,8 +252,12 @@ export async function scanPath(path: string, options: ScanOptions = {}): Promise
   const skipped: SkippedFile[] = [];
   const notes: { path: string; message: string }[] = [];
   if (st.isDirectory()) {
-    files = await listFiles(root, options);
+    const listed = await listFiles(root, options);
+    files = listed.files;
+    skipped.push(...listed.skipped);
     insideFolder = true;
+  } else if (!st.isFile()) {
+    return { root, series: [], skipped: [{ path: root, code: 'E_UNREADABLE', message: describeOther(st) }], fileCount: 1, notes };
   } else {
     files = [root];
     insideFolder = false;
