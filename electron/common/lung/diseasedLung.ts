@@ -562,12 +562,18 @@ function ribRadii(
   };
 }
 
+/**
+ * Half-width (mm) of the square the model's infection on candidates must hold: smaller than for
+ * dense tissue without the model (the model's consolidation is patchy; its mistakes on the chest
+ * wall are thin bands).
+ */
+const THICK_LABELLED_MM = 3.5;
 /** Half-width (mm) of the square a dense region must hold to join a lung without the model. */
 const THICK_DENSE_MM = 7;
 
 /**
- * Clears the model's infection on candidates where it forms no thick region (an opening with the
- * square of THICK_DENSE_MM removes it): diseased lung beyond the aerated edge is a thick region,
+ * Clears the model's infection on candidates where it forms no thick region (an opening with a
+ * square of 2 x THICK_LABELLED_MM removes it): diseased lung beyond the aerated edge is a thick region,
  * while a model that takes the chest wall for consolidation labels a band between lung and ribs.
  */
 function keepThickCandidateInfection(
@@ -577,8 +583,8 @@ function keepThickCandidateInfection(
 ): void {
   const [nx, ny, nz] = volume.dims;
   const [sx, sy] = volume.spacingMm;
-  const rx = Math.max(1, Math.round(THICK_DENSE_MM / sx));
-  const ry = Math.max(1, Math.round(THICK_DENSE_MM / sy));
+  const rx = Math.max(1, Math.round(THICK_LABELLED_MM / sx));
+  const ry = Math.max(1, Math.round(THICK_LABELLED_MM / sy));
   const size = nx * ny;
   const labelled = new Uint8Array(size);
   const tmp = new Uint8Array(size);
