@@ -8,7 +8,7 @@ import { inflateBounded, parseDicomBytes } from '../../electron/common/dicom/par
 import { readFrameHeaders, type FrameHeader } from '../../electron/common/dicom/readFrameHeaders.ts';
 import { planSeries } from '../../electron/common/dicom/series.ts';
 import { MAX_VOLUME_VOXELS, inflatedByteLimit } from '../../electron/common/dicom/limits.ts';
-import { loadVolumeFromPath } from '../../electron/main/studies/loadVolume.ts';
+import { loadScannedSeries, loadVolumeFromPath } from '../../electron/main/studies/loadVolume.ts';
 import { scanPath } from '../../electron/main/studies/scan.ts';
 import { sharedData } from '../fixtures/sharedData.ts';
 import { setElement, setUs } from './mutateDicom.ts';
@@ -189,6 +189,16 @@ describe('hostile input: files that are not regular files', () => {
       ['linked-folder', 'E_UNREADABLE'],
       ['pipe', 'E_UNREADABLE'],
     ]);
+  });
+});
+
+describe('hostile input: a file replaced by a FIFO between scan and load', () => {
+  it('refuses it with E_FILE_CHANGED instead of blocking the load', async () => {
+    const dir = folder(axialSeries(3));
+    const scan = await scanPath(dir);
+    rmSync(join(dir, 's1.dcm'));
+    execFileSync('mkfifo', [join(dir, 's1.dcm')]);
+    await expect(loadScannedSeries(scan.series[0])).rejects.toMatchObject({ code: 'E_FILE_CHANGED', detail: join(dir, 's1.dcm') });
   });
 });
 

@@ -1,3 +1,4 @@
+import { constants } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { OpalError, toOpalError } from '../../common/errors/index.ts';
 import { parseDicomBytes } from '../../common/dicom/parseDicomBytes.ts';
@@ -141,19 +142,25 @@ type WantedFrame = { k: number; header: FrameHeader };
  */
 async function loadNativeFile(path: string, stamp: FileStamp, wanted: WantedFrame[], builder: VolumeBuilder, buffers: ReadBuffers): Promise<void> {
   const at = stamp.nativePixelData as { offset: number; length: number };
-  const fh = await open(path, 'r').catch(() => {
+  // O_NONBLOCK: a file replaced by a FIFO since the scan must not block the load (refused below).
+  const fh = await open(path, constants.O_RDONLY | constants.O_NONBLOCK).catch(() => {
     throw new OpalError('E_FILE_CHANGED', 'The file disappeared after the folder was scanned.', path);
   });
   const buf = buffers.acquire(at.length);
   try {
     let got = 0;
-    while (got < at.length) {
-      const { bytesRead } = await fh.read(buf, got, at.length - got, at.offset + got);
-      if (bytesRead === 0) break;
-      got += bytesRead;
+    try {
+      while (got < at.length) {
+        const { bytesRead } = await fh.read(buf, got, at.length - got, at.offset + got);
+        if (bytesRead === 0) break;
+        got += bytesRead;
+      }
+    } catch (e) {
+      // e.g. ESPIPE: the file was replaced by a FIFO since the scan.
+      throw new OpalError('E_FILE_CHANGED', `The file could not be read again after the folder was scanned (${(e as NodeJS.ErrnoException).code ?? String(e)}).`, path);
     }
     const now = await fh.stat();
-    if (got !== at.length || now.size !== stamp.size || now.mtimeMs !== stamp.mtimeMs) {
+    if (!now.isFile() || got !== at.length || now.size !== stamp.size || now.mtimeMs !== stamp.mtimeMs) {
       throw new OpalError(
         'E_FILE_CHANGED',
         `The file changed after the folder was scanned (size ${stamp.size} -> ${now.size} bytes); scan it again.`,
@@ -208,8 +215,8 @@ export async function loadScannedSeries(
           return;
         }
         const before = await stat(path).catch(() => undefined);
-        if (!before)
-          throw new OpalError('E_FILE_CHANGED', 'The file disappeared after the folder was scanned.', path);
+        if (!before || !before.isFile())
+          throw new OpalError('E_FILE_CHANGED', 'The file disappeared (or is no longer a regular file) after the folder was scanned.', path);
         if (stamp && (before.size !== stamp.size || before.mtimeMs !== stamp.mtimeMs)) {
           throw new OpalError(
             'E_FILE_CHANGED',
