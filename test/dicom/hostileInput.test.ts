@@ -151,8 +151,8 @@ describe('hostile input: deflate bombs', () => {
     const { code, message, ms } = await skipOf(bomb);
     expect(code).toBe('E_TOO_LARGE');
     expect(message).toContain(`inflates to more than ${limit} bytes`);
-    // Stopped at the limit, not after inflating 100 MiB.
-    expect(ms).toBeLessThan(5000);
+    // Answered within the 20 s any hostile file gets (issue 17), on a loaded machine too.
+    expect(ms).toBeLessThan(20_000);
   });
 
   it('inflates a deflated data set under the limit to the same bytes as before', () => {

@@ -22,6 +22,13 @@ function kindOf(st: { isFIFO(): boolean; isSocket(): boolean; isCharacterDevice(
   return 'not a regular file';
 }
 
+const DEFLATED_UID = Buffer.from(TransferSyntax.DeflatedExplicitVRLittleEndian, 'latin1');
+
+/** True when the file meta (in the first KiB) names the Deflated syntax; a false hit only costs a whole read. */
+function namesDeflatedSyntax(probe: Uint8Array): boolean {
+  return Buffer.from(probe.buffer, probe.byteOffset, Math.min(probe.length, 1024)).includes(DEFLATED_UID);
+}
+
 /** A parsed header with the file's size and modification time (taken from the same open handle). */
 export interface DicomHeaderRead {
   parsed: ParsedDicom;
@@ -57,7 +64,9 @@ export async function readDicomHeader(path: string): Promise<DicomHeaderRead> {
     if (!looksLikeDicomStart(probe)) {
       throw new OpalError('E_NOT_DICOM', size < 132 ? `Not a DICOM file (only ${size} bytes).` : 'Not a DICOM file: no "DICM" marker at byte 128 and no recognisable data set at the start.', path);
     }
-    if (probeLen < size) {
+    // A deflated data set is inflated whole anyway (its header cannot be cut at a byte offset), so
+    // the probe is not parsed (that would inflate its start a second time).
+    if (probeLen < size && !namesDeflatedSyntax(probe)) {
       try {
         const parsed = parseDicomBytes(probe, { headerOnly: true, source: path });
         // Reached Pixel Data inside the probe: the header is complete. Otherwise read the whole file.
