@@ -1,4 +1,4 @@
-import { connectedComponents3d } from '../lung/connectedComponents3d.ts';
+import { connectedComponents3d, nonZeroBox } from '../lung/connectedComponents3d.ts';
 import { dilateRect2d, erodeRect2d } from '../lung/slice2d.ts';
 import type { Vec3, VoxelArray } from '../volume/index.ts';
 
@@ -74,21 +74,9 @@ export function suppressFalsePositives(
     components: [],
   };
   // Work in the infection's bounding box, grown by the rim so that the erosion sees the lung edge.
-  let x0 = nx, x1 = -1, y0 = ny, y1 = -1, z0 = nz, z1 = -1; // prettier-ignore
-  for (let k = 0, v = 0; k < nz; k++) {
-    for (let j = 0; j < ny; j++) {
-      for (let i = 0; i < nx; i++, v++) {
-        if (infection[v] === 0) continue;
-        if (i < x0) x0 = i;
-        if (i > x1) x1 = i;
-        if (j < y0) y0 = j;
-        if (j > y1) y1 = j;
-        if (k < z0) z0 = k;
-        if (k > z1) z1 = k;
-      }
-    }
-  }
-  if (x1 < 0) return result;
+  const found = nonZeroBox(infection, dims);
+  if (!found) return result;
+  const [x0, x1, y0, y1, z0, z1] = found;
   const rx = Math.max(1, Math.round(o.rimMm / sx));
   const ry = Math.max(1, Math.round(o.rimMm / sy));
   const rz = Math.max(1, Math.round(o.rimMm / sz));

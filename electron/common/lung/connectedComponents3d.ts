@@ -196,3 +196,28 @@ export function componentsBySize(cc: ConnectedComponents): number[] {
   const ids = Array.from({ length: cc.count }, (_, i) => i + 1);
   return ids.sort((a, b) => cc.sizes[b] - cc.sizes[a] || a - b);
 }
+
+/** Inclusive voxel box of the non-zero voxels of a mask: [x0, x1, y0, y1, z0, z1], or undefined when none is. */
+export function nonZeroBox(mask: Uint8Array, dims: Vec3): [number, number, number, number, number, number] | undefined {
+  const [nx, ny, nz] = dims;
+  let x0 = nx;
+  let x1 = -1;
+  let y0 = ny;
+  let y1 = -1;
+  let z0 = nz;
+  let z1 = -1;
+  for (let k = 0, v = 0; k < nz; k++) {
+    for (let j = 0; j < ny; j++) {
+      for (let i = 0; i < nx; i++, v++) {
+        if (mask[v] === 0) continue;
+        if (i < x0) x0 = i;
+        if (i > x1) x1 = i;
+        if (j < y0) y0 = j;
+        if (j > y1) y1 = j;
+        if (k < z0) z0 = k;
+        if (k > z1) z1 = k;
+      }
+    }
+  }
+  return x1 < 0 ? undefined : [x0, x1, y0, y1, z0, z1];
+}

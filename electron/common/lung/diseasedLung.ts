@@ -572,67 +572,74 @@ const THICK_LABELLED_MM = 3.5;
 const THICK_DENSE_MM = 7;
 
 /**
- * Clears the model's infection on candidates where it forms no thick region (an opening with a
- * square of 2 x THICK_LABELLED_MM removes it): diseased lung beyond the aerated edge is a thick region,
- * while a model that takes the chest wall for consolidation labels a band between lung and ribs.
+ * Per axial slice: the voxels `select` picks, opened with a square of 2 x halfWidthMm (a thickness
+ * test: thin bands vanish, thick regions keep their shape); `apply(v, kept)` is called for every
+ * selected voxel with whether the opening kept it.
+ */
+function forEachOpened(
+  volume: Pick<Volume, 'dims' | 'spacingMm'>,
+  halfWidthMm: number,
+  select: (v: number) => boolean,
+  apply: (v: number, kept: boolean) => void,
+): void {
+  const [nx, ny, nz] = volume.dims;
+  const [sx, sy] = volume.spacingMm;
+  const rx = Math.max(1, Math.round(halfWidthMm / sx));
+  const ry = Math.max(1, Math.round(halfWidthMm / sy));
+  const size = nx * ny;
+  const picked = new Uint8Array(size);
+  const tmp = new Uint8Array(size);
+  const eroded = new Uint8Array(size);
+  const opened = new Uint8Array(size);
+  for (let k = 0; k < nz; k++) {
+    const base = k * size;
+    let any = false;
+    for (let p = 0; p < size; p++) {
+      const on = select(base + p);
+      picked[p] = on ? 1 : 0;
+      if (on) any = true;
+    }
+    if (!any) continue;
+    erodeRect2d(picked, nx, ny, rx, ry, tmp, eroded);
+    dilateRect2d(eroded, nx, ny, rx, ry, tmp, opened);
+    for (let p = 0; p < size; p++) if (picked[p] === 1) apply(base + p, opened[p] === 1);
+  }
+}
+
+/**
+ * Clears the model's infection on candidates where it forms no thick region (THICK_LABELLED_MM):
+ * diseased lung beyond the aerated edge is a thick region, while a model that takes the chest wall
+ * for consolidation labels a band between lung and ribs.
  */
 function keepThickCandidateInfection(
   volume: Pick<Volume, 'dims' | 'spacingMm'>,
   candidates: Uint8Array,
   infection: Uint8Array,
 ): void {
-  const [nx, ny, nz] = volume.dims;
-  const [sx, sy] = volume.spacingMm;
-  const rx = Math.max(1, Math.round(THICK_LABELLED_MM / sx));
-  const ry = Math.max(1, Math.round(THICK_LABELLED_MM / sy));
-  const size = nx * ny;
-  const labelled = new Uint8Array(size);
-  const tmp = new Uint8Array(size);
-  const eroded = new Uint8Array(size);
-  const opened = new Uint8Array(size);
-  for (let k = 0; k < nz; k++) {
-    const base = k * size;
-    let any = false;
-    for (let p = 0; p < size; p++) {
-      const on = candidates[base + p] !== 0 && infection[base + p] !== 0;
-      labelled[p] = on ? 1 : 0;
-      if (on) any = true;
-    }
-    if (!any) continue;
-    erodeRect2d(labelled, nx, ny, rx, ry, tmp, eroded);
-    dilateRect2d(eroded, nx, ny, rx, ry, tmp, opened);
-    for (let p = 0; p < size; p++) if (labelled[p] === 1 && opened[p] === 0) infection[base + p] = 0;
-  }
+  forEachOpened(
+    volume,
+    THICK_LABELLED_MM,
+    (v) => candidates[v] !== 0 && infection[v] !== 0,
+    (v, kept) => {
+      if (!kept) infection[v] = 0;
+    },
+  );
 }
 
-/** Sets consolidation on candidates in the HU range that survive a per-slice opening (thick regions only). */
+/** Sets consolidation on candidates in the HU range that form a thick region (THICK_DENSE_MM). */
 function markThickDenseLung(
   volume: Pick<Volume, 'dims' | 'voxels' | 'spacingMm'>,
   candidates: Uint8Array,
   infection: Uint8Array,
   [lo, hi]: readonly [number, number],
 ): void {
-  const [nx, ny, nz] = volume.dims;
-  const [sx, sy] = volume.spacingMm;
-  const rx = Math.max(1, Math.round(THICK_DENSE_MM / sx));
-  const ry = Math.max(1, Math.round(THICK_DENSE_MM / sy));
-  const size = nx * ny;
-  const dense = new Uint8Array(size);
-  const tmp = new Uint8Array(size);
-  const eroded = new Uint8Array(size);
-  const opened = new Uint8Array(size);
-  for (let k = 0; k < nz; k++) {
-    const base = k * size;
-    let any = false;
-    for (let p = 0; p < size; p++) {
-      const v = base + p;
-      const on = candidates[v] !== 0 && infection[v] === 0 && volume.voxels[v] >= lo && volume.voxels[v] <= hi;
-      dense[p] = on ? 1 : 0;
-      if (on) any = true;
-    }
-    if (!any) continue;
-    erodeRect2d(dense, nx, ny, rx, ry, tmp, eroded);
-    dilateRect2d(eroded, nx, ny, rx, ry, tmp, opened);
-    for (let p = 0; p < size; p++) if (opened[p] === 1 && dense[p] === 1) infection[base + p] = CONSOLIDATION;
-  }
+  const hu = volume.voxels;
+  forEachOpened(
+    volume,
+    THICK_DENSE_MM,
+    (v) => candidates[v] !== 0 && infection[v] === 0 && hu[v] >= lo && hu[v] <= hi,
+    (v, kept) => {
+      if (kept) infection[v] = CONSOLIDATION;
+    },
+  );
 }

@@ -1,4 +1,4 @@
-import { connectedComponents3d } from '../lung/connectedComponents3d.ts';
+import { connectedComponents3d, nonZeroBox } from '../lung/connectedComponents3d.ts';
 import { IDENTITY_DIRECTION, InfectionLabel, LungLabel, type Mat3, type Vec3 } from '../volume/index.ts';
 import type { Lesion, LesionLung, LungZone } from './Measurements.ts';
 
@@ -95,26 +95,9 @@ export function findLesions(input: LesionInput): LesionAnalysis {
   const voxelMl = (spacingMm[0] * spacingMm[1] * spacingMm[2]) / 1000;
 
   // Bounding box of all infection: the labelling and the statistics visit only that.
-  let x0 = nx;
-  let x1 = -1;
-  let y0 = ny;
-  let y1 = -1;
-  let z0 = nz;
-  let z1 = -1;
-  for (let k = 0, v = 0; k < nz; k++) {
-    for (let j = 0; j < ny; j++) {
-      for (let i = 0; i < nx; i++, v++) {
-        if (infection[v] === 0) continue;
-        if (i < x0) x0 = i;
-        if (i > x1) x1 = i;
-        if (j < y0) y0 = j;
-        if (j > y1) y1 = j;
-        if (k < z0) z0 = k;
-        if (k > z1) z1 = k;
-      }
-    }
-  }
-  if (x1 < 0) return { lesions: [], lesionVoxelsByZone };
+  const found = nonZeroBox(infection, dims);
+  if (!found) return { lesions: [], lesionVoxelsByZone };
+  const [x0, x1, y0, y1, z0, z1] = found;
   const bx = x1 - x0 + 1;
   const by = y1 - y0 + 1;
   const bz = z1 - z0 + 1;
