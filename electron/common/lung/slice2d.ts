@@ -165,12 +165,9 @@ export function closeRect2d(
   tmp: Uint8Array,
   tmp2: Uint8Array,
 ): void {
-  // dilate: tmp = rows dilated, tmp2 = columns of tmp dilated
-  boxPass(slice, tmp, nx, ny, rx, true, 'any');
-  boxPass(tmp, tmp2, nx, ny, ry, false, 'any');
+  dilateRect2d(slice, nx, ny, rx, ry, tmp, tmp2);
   // erode the dilation: a pixel stays when its whole window is set
-  boxPass(tmp2, tmp, nx, ny, rx, true, 'all');
-  boxPass(tmp, tmp2, nx, ny, ry, false, 'all');
+  erodeRect2d(tmp2, nx, ny, rx, ry, tmp, tmp2);
   // Closing is extensive (it contains the input), so the result is tmp2 itself.
   slice.set(tmp2.subarray(0, nx * ny));
 }
