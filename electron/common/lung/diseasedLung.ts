@@ -355,6 +355,7 @@ export function addDiseasedLung(
   const stack = new IndexStack();
   const added = { right: 0, left: 0 };
   const reached = new Uint8Array(sliceSize);
+  const scratch = new Uint8Array(sliceSize);
   for (let k = 0; k < nz; k++) {
     const base = k * sliceSize;
     let any = false;
@@ -382,22 +383,8 @@ export function addDiseasedLung(
         stack.push(p);
       }
     }
-    while (stack.length > 0) {
-      const p = stack.pop();
-      const c = candidates[base + p];
-      const x = p % nx;
-      const y = (p - x) / nx;
-      const visit = (q: number): void => {
-        if (reached[q] === 0 && candidates[base + q] === c && infection[base + q] !== 0) {
-          reached[q] = 1;
-          stack.push(q);
-        }
-      };
-      if (x > 0) visit(p - 1);
-      if (x < nx - 1) visit(p + 1);
-      if (y > 0) visit(p - nx);
-      if (y < ny - 1) visit(p + nx);
-    }
+    // Through labelled candidates of the same lung as the seed they are reached from.
+    flood4(stack, nx, ny, reached, (p, q) => candidates[base + q] === candidates[base + p] && infection[base + q] !== 0);
     for (let p = 0; p < sliceSize; p++) {
       const v = base + p;
       if (reached[p] === 1) {
@@ -408,13 +395,47 @@ export function addDiseasedLung(
     }
     // Gaps enclosed by a grown lung (air pockets, vessels in consolidation) join it.
     for (const label of [LungLabel.RightLung, LungLabel.LeftLung]) {
-      added[label === LungLabel.RightLung ? 'right' : 'left'] += fillEnclosed(lungs, base, nx, ny, label, candidates, stack);
+      added[label === LungLabel.RightLung ? 'right' : 'left'] += fillEnclosed(lungs, base, nx, ny, label, candidates, stack, scratch);
     }
   }
   for (let v = 0; v < lungs.length; v++) {
     if (infection[v] !== 0 && lungs[v] === 0 && candidates[v] !== 0) infection[v] = 0;
   }
   return { addedVoxels: added };
+}
+
+/**
+ * 4-connected flood over one slice from the pixels on `stack` (already set in `mark`): a neighbour q
+ * of a reached pixel p is reached when `accept(p, q)` admits it; reached pixels are set in `mark`.
+ */
+function flood4(
+  stack: IndexStack,
+  nx: number,
+  ny: number,
+  mark: Uint8Array,
+  accept: (p: number, q: number) => boolean,
+): void {
+  while (stack.length > 0) {
+    const p = stack.pop();
+    const x = p % nx;
+    const y = (p - x) / nx;
+    if (x > 0 && mark[p - 1] === 0 && accept(p, p - 1)) {
+      mark[p - 1] = 1;
+      stack.push(p - 1);
+    }
+    if (x < nx - 1 && mark[p + 1] === 0 && accept(p, p + 1)) {
+      mark[p + 1] = 1;
+      stack.push(p + 1);
+    }
+    if (y > 0 && mark[p - nx] === 0 && accept(p, p - nx)) {
+      mark[p - nx] = 1;
+      stack.push(p - nx);
+    }
+    if (y < ny - 1 && mark[p + nx] === 0 && accept(p, p + nx)) {
+      mark[p + nx] = 1;
+      stack.push(p + nx);
+    }
+  }
 }
 
 /** Candidate pixels of `label` not 4-connected to the slice border except through `label` voxels become `label`. */
@@ -426,9 +447,11 @@ function fillEnclosed(
   label: number,
   candidates: Uint8Array,
   stack: IndexStack,
+  /** Scratch slice: 1 = reachable from the border without crossing this lung. */
+  open: Uint8Array,
 ): number {
   const size = nx * ny;
-  const open = new Uint8Array(size); // 1 = reachable from the border without crossing this lung
+  open.fill(0);
   for (let p = 0; p < size; p++) {
     const x = p % nx;
     const y = (p - x) / nx;
@@ -437,21 +460,7 @@ function fillEnclosed(
       stack.push(p);
     }
   }
-  while (stack.length > 0) {
-    const p = stack.pop();
-    const x = p % nx;
-    const y = (p - x) / nx;
-    const visit = (q: number): void => {
-      if (open[q] === 0 && lungs[base + q] !== label) {
-        open[q] = 1;
-        stack.push(q);
-      }
-    };
-    if (x > 0) visit(p - 1);
-    if (x < nx - 1) visit(p + 1);
-    if (y > 0) visit(p - nx);
-    if (y < ny - 1) visit(p + nx);
-  }
+  flood4(stack, nx, ny, open, (_, q) => lungs[base + q] !== label);
   let filled = 0;
   for (let p = 0; p < size; p++) {
     if (open[p] === 0 && lungs[base + p] === 0 && candidates[base + p] === label) {
