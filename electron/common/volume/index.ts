@@ -2,3 +2,4 @@ export * from './Volume.ts';
 export * from './labels.ts';
 export * from './missingSlices.ts';
 export * from './reformatToAxial.ts';
+export * from './sliceNumbering.ts';
