@@ -2,8 +2,8 @@ import { OpalError, type OpalErrorJson } from '../../common/errors/index.ts';
 import { lungMaskFromHu } from '../../common/lung/index.ts';
 import { addDiseasedLung, denseLungCandidates } from '../../common/lung/diseasedLung.ts';
 import { suppressFalsePositives, type SuppressionResult } from '../../common/inference/suppressFalsePositives.ts';
-import { quantify, type Measurements, type ModelProvenance } from '../../common/quant/index.ts';
-import { fillMissingFromNearest, measurementMasks, presentSlicesOf, presentSlicesVolume, spreadToGrid, type Volume } from '../../common/volume/index.ts';
+import { measureVolume, type Measurements, type ModelProvenance } from '../../common/quant/index.ts';
+import { presentSlicesOf, presentSlicesVolume, spreadToGrid, type Volume } from '../../common/volume/index.ts';
 import { getInferenceService, type InfectionPreview } from '../inference/InferenceService.ts';
 import { resolveModel, type ResolvedModel } from '../inference/loadModelManifest.ts';
 import { loadVolumeFromPath } from '../studies/loadVolume.ts';
@@ -49,7 +49,7 @@ export interface SegmentationResult {
 }
 
 /** Dense lung (consolidation, atelectasis) that joins a lung as consolidation where the model saw none. */
-const DENSE_LUNG_HU = [-100, 60] as const;
+export const DENSE_LUNG_HU = [-100, 60] as const;
 
 function checkCancelled(signal?: AbortSignal): void {
   if (signal?.aborted) throw new OpalError('E_CANCELLED', 'Segmentation was cancelled.');
@@ -178,17 +178,9 @@ export async function segmentStudy(
   onProgress?.({ stage: 'quantification', fraction: 0 });
   const onGrid = { lungs: spreadToGrid(lungs, grid), infection: spreadToGrid(infection, grid), confidence: spreadToGrid(confidence, grid) };
   volume = grid;
-  const measured = measurementMasks(grid, onGrid.lungs, onGrid.infection);
-  const measurements = quantify({
-    lungs: measured.lungs,
-    infection: measured.infection,
-    dims: volume.dims,
-    spacingMm: volume.spacingMm,
-    direction: volume.direction,
-    // The lesion list's centroids (LPS), mean HU and the model's mean confidence.
-    originMm: volume.originMm,
-    hu: volume.voxels instanceof Int16Array || volume.voxels instanceof Float32Array ? fillMissingFromNearest(volume.voxels, grid) : undefined,
-    confidence: fillMissingFromNearest(onGrid.confidence, grid),
+  // The one measuring path of segment, measure and the app (common/quant/measureVolume.ts).
+  const measurements = measureVolume(grid, onGrid.lungs, onGrid.infection, {
+    confidence: onGrid.confidence,
     warnings: warnings.map((w) => `${w.code}: ${w.message}`),
   });
   lap('quantification');
