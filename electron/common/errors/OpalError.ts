@@ -9,6 +9,7 @@ export const ErrorCodes = {
   E_NO_PIXEL_DATA: 'DICOM object without image pixels',
   E_BAD_PIXEL_MODULE: 'The image description (rows, columns, bits) in the file is invalid',
   E_TOO_LARGE: 'The image or volume is larger than OPAL accepts',
+  E_RESOURCE_LIMIT: 'Reading the file took more time or memory than OPAL allows for one file',
   E_UNSUPPORTED_TS: 'Unsupported transfer syntax',
   E_LOSSY_COMPRESSION: 'The image was stored with lossy compression',
   E_DECODE_FAILED: 'The compressed image could not be decoded',

@@ -11,6 +11,7 @@ export const ERROR_ADVICE: Record<ErrorCode, string> = {
   E_NO_PIXEL_DATA: 'A DICOM object without an image (e.g. a report) was found; it is skipped.',
   E_BAD_PIXEL_MODULE: 'A file describes its image impossibly (rows, columns or bits). The file may be damaged; export it again.',
   E_TOO_LARGE: 'An image or volume is larger than OPAL accepts (see the limits in the README), or the file claims so; it was not read.',
+  E_RESOURCE_LIMIT: 'Reading one file took more time or memory than OPAL allows for a single file, so it was skipped and the rest of the folder was read. The file may be damaged or built to stall readers.',
   E_LOSSY_COMPRESSION: 'These images were stored with lossy compression: small HU differences from the original are possible.',
   E_UNSUPPORTED_TS: 'The images use a compression OPAL cannot read. Export the study uncompressed from the PACS.',
   E_DECODE_FAILED: 'A compressed image could not be decoded. The file may be damaged.',
