@@ -4,6 +4,7 @@ import { registerInfoCommand } from './commands/info.ts';
 import { registerConvertCommand } from './commands/convert.ts';
 import { registerPhantomCommand } from './commands/phantom.ts';
 import { registerSegmentCommand } from './commands/segment.ts';
+import { registerMeasureCommand } from './commands/measure.ts';
 import { registerPredict2dCommand } from './commands/predict2d.ts';
 import { registerBenchCommand } from './commands/bench.ts';
 import { registerDemoCommand } from './commands/demo.ts';
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerConvertCommand(program);
   registerPhantomCommand(program);
   registerSegmentCommand(program);
+  registerMeasureCommand(program);
   registerPredict2dCommand(program);
   registerBenchCommand(program);
   registerDemoCommand(program);

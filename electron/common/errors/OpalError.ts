@@ -22,6 +22,7 @@ export const ErrorCodes = {
   E_INCONSISTENT_GEOMETRY: 'Slices disagree on orientation, size or pixel spacing',
   E_BAD_GEOMETRY: 'The image position, orientation or pixel spacing in the file is invalid',
   E_GEOMETRY_MISMATCH: 'The mask does not lie on this CT (other series, frame of reference, size or position)',
+  E_UNKNOWN_SEGMENT: 'A segment of the mask has no meaning OPAL knows, or was counted approximately',
   E_GANTRY_TILT: 'Gantry-tilted acquisition',
   E_UNEVEN_SPACING: 'Slices are not evenly spaced',
   E_FILE_CHANGED: 'The file changed while it was being read',

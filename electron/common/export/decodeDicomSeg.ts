@@ -1,15 +1,22 @@
 // eslint-disable-next-line @typescript-eslint/triple-slash-reference -- dcmjs ships no types; this reference carries its declaration into every tsconfig that compiles this file.
 /// <reference path="./dcmjs.d.ts" />
 /**
- * Reads a BINARY DICOM SEG back onto the voxel grid of its source CT: one 0/1 mask per segment,
- * placed slice by slice from each frame's referenced SOP instance (or, without one, from its
- * ImagePositionPatient). Used to load an exported segmentation back into OPAL.
+ * Reads a DICOM SEG (PS3.3 A.51, C.8.20), BINARY or FRACTIONAL, back onto the voxel grid of its
+ * source CT: one 0/1 mask per segment, placed slice by slice from each frame's referenced SOP
+ * instance (or, without one, from its ImagePositionPatient). Segments may come in any order and
+ * frames may refer to them in any order (ReferencedSegmentNumber). Used by `opal measure` and the
+ * app's "Open mask…" (electron/common/masks) to load OPAL's own SEGs and other tools'.
+ *
+ * The SEG must lie on the CT (else E_GEOMETRY_MISMATCH, naming what differs): same frame of
+ * reference (when both carry one), same slice size, every referenced image one of the CT's, and each
+ * frame's plane (ImagePositionPatient, ImageOrientationPatient, PixelSpacing) within
+ * GEOMETRY_TOLERANCE_MM of the CT slice it falls on, at every corner of the slice.
  */
 import dcmjs from 'dcmjs';
 import type { NaturalDataset } from 'dcmjs';
 import { z } from 'zod';
 import { OpalError } from '../errors/index.ts';
-import type { Volume } from '../volume/index.ts';
+import type { Vec3, Volume } from '../volume/index.ts';
 import type { CodedConcept, SegmentDefinition } from './segmentCodes.ts';
 import { SEGMENTATION_SOP_CLASS_UID } from './dicomSeg.ts';
 
@@ -21,7 +28,21 @@ export interface SegTargetGeometry {
   referencedFrameNumbers?: number[];
   /** When given, the SEG must share it (same patient coordinate system). */
   frameOfReferenceUid?: string;
+  /** ImagePositionPatient of each slice's own image, in k order (default: the grid's position). */
+  imagePositionsMm?: Vec3[];
 }
+
+/**
+ * How far a mask's voxel centres may lie from the CT's (mm, at any corner of a slice or volume):
+ * far below any CT voxel, far above the rounding of DICOM decimal strings and NIfTI's float32.
+ */
+export const GEOMETRY_TOLERANCE_MM = 0.1;
+
+/**
+ * A FRACTIONAL segment's voxel belongs to the segment when its value is at least this fraction of
+ * MaximumFractionalValue (PS3.3 C.8.20.2.3: probability or occupancy).
+ */
+export const FRACTIONAL_THRESHOLD = 0.5;
 
 export interface DecodedSegment {
   segmentNumber: number;
@@ -32,7 +53,7 @@ export interface DecodedSegment {
   type: CodedConcept;
   trackingId?: string;
   trackingUid?: string;
-  /** 0/1 per voxel of the target grid. */
+  /** 0/1 per voxel of the target grid (a FRACTIONAL segment: value >= FRACTIONAL_THRESHOLD x maximum). */
   mask: Uint8Array;
   /** Slices (k) that have a frame of this segment, ascending. */
   sliceIndices: number[];
@@ -43,6 +64,7 @@ export interface DecodedDicomSeg {
   seriesInstanceUid: string;
   frameOfReferenceUid: string;
   referencedSeriesInstanceUids: string[];
+  segmentationType: 'BINARY' | 'FRACTIONAL';
   /** Slices of the target grid (its dims[2]). */
   sliceCount: number;
   segments: DecodedSegment[];
@@ -83,6 +105,7 @@ const segDatasetSchema = z.object({
   Columns: z.preprocess(first, z.number().int().min(1)),
   BitsAllocated: z.preprocess(first, z.number().int()),
   NumberOfFrames: z.preprocess(first, z.coerce.number().int().min(1)),
+  MaximumFractionalValue: z.preprocess(first, z.number().int().min(1).max(255).optional()),
   SegmentSequence: z.preprocess(asArray, z.array(segmentSchema).min(1)),
   PerFrameFunctionalGroupsSequence: z.preprocess(asArray, z.array(z.record(z.string(), z.unknown()))),
   SharedFunctionalGroupsSequence: z.preprocess(asArray, z.array(z.record(z.string(), z.unknown())).max(1)),
@@ -128,7 +151,42 @@ function unpackFrame(pixels: Uint8Array, firstBit: number, count: number, mask: 
   }
 }
 
-/** Decodes a BINARY DICOM SEG onto the target grid. */
+/** Sets mask[maskStart + p] = 1 for every pixel p of one 8-bit FRACTIONAL frame at or above the threshold. */
+function thresholdFrame(pixels: Uint8Array, start: number, count: number, threshold: number, mask: Uint8Array, maskStart: number): void {
+  for (let p = 0; p < count; p++) if (pixels[start + p] >= threshold) mask[maskStart + p] = 1;
+}
+
+const mismatch = (message: string, detail?: string): OpalError => new OpalError('E_GEOMETRY_MISMATCH', message, detail);
+
+const fmt = (x: number): string => (Math.abs(x) >= 100 ? x.toFixed(1) : x.toPrecision(4).replace(/\.?0+$/, ''));
+const fmtVec = (v: readonly number[]): string => v.map(fmt).join(', ');
+
+/** PixelSpacing (0028,0030) is [between rows (y), between columns (x)] (PS3.3 10.7.1.3). */
+function pixelSpacingXy(group: NaturalDataset | undefined): [number, number] | undefined {
+  if (!group || group.PixelSpacing === undefined) return undefined;
+  const ps = vec(2).parse(group.PixelSpacing);
+  return [ps[1], ps[0]];
+}
+
+/**
+ * Largest distance (mm) between the four corner pixel centres of a frame plane and those of CT
+ * slice k: 0 when the frame is exactly that slice.
+ */
+function planeCornerDeviationMm(ipp: number[], iop: number[], spacingXy: [number, number], ctOrigin: number[], vol: SegTargetGeometry['volume']): number {
+  const d = vol.direction;
+  const [nx, ny] = vol.dims;
+  let worst = 0;
+  for (const [i, j] of [[0, 0], [nx - 1, 0], [0, ny - 1], [nx - 1, ny - 1]]) {
+    for (let c = 0; c < 3; c++) {
+      const frame = ipp[c] + iop[c] * spacingXy[0] * i + iop[3 + c] * spacingXy[1] * j;
+      const ct = ctOrigin[c] + d[c] * vol.spacingMm[0] * i + d[3 + c] * vol.spacingMm[1] * j;
+      worst = Math.max(worst, Math.abs(frame - ct));
+    }
+  }
+  return worst;
+}
+
+/** Decodes a BINARY or FRACTIONAL DICOM SEG onto the target grid (see the top of this file). */
 export function decodeDicomSeg(bytes: Uint8Array, target: SegTargetGeometry): DecodedDicomSeg {
   const raw = readDataset(bytes);
   if (first(raw.SOPClassUID) !== SEGMENTATION_SOP_CLASS_UID) {
@@ -140,41 +198,47 @@ export function decodeDicomSeg(bytes: Uint8Array, target: SegTargetGeometry): De
     throw new OpalError('E_BAD_ARGUMENT', `DICOM Segmentation is missing or has an invalid ${issue?.path.join('.') ?? 'attribute'}`);
   }
   const ds = parsed.data;
-  if (ds.SegmentationType !== 'BINARY' || ds.BitsAllocated !== 1) {
-    throw new OpalError('E_BAD_ARGUMENT', `Only BINARY segmentations are read (this one is ${ds.SegmentationType})`);
+  const fractional = ds.SegmentationType === 'FRACTIONAL';
+  if (!(ds.SegmentationType === 'BINARY' && ds.BitsAllocated === 1) && !(fractional && ds.BitsAllocated === 8)) {
+    throw new OpalError('E_BAD_ARGUMENT', `Only BINARY (1 bit) and FRACTIONAL (8 bits) segmentations are read (this one is ${ds.SegmentationType} with ${ds.BitsAllocated} bits)`);
   }
+  // PS3.3 C.8.20.2.3: MaximumFractionalValue is Type 1 for FRACTIONAL; 255 when a writer left it out.
+  const threshold = fractional ? Math.max(1, Math.ceil(FRACTIONAL_THRESHOLD * (ds.MaximumFractionalValue ?? 255))) : 0;
   const vol = target.volume;
   const [nx, ny, nz] = vol.dims;
   if (ds.Columns !== nx || ds.Rows !== ny) {
-    throw new OpalError('E_INCONSISTENT_GEOMETRY', `The segmentation is ${ds.Columns}x${ds.Rows} per slice; the CT is ${nx}x${ny}`);
+    throw mismatch(`The mask's slices are ${ds.Columns}x${ds.Rows} pixels; this CT's are ${nx}x${ny}: the mask was made on another series.`);
   }
   if (target.frameOfReferenceUid && ds.FrameOfReferenceUID !== target.frameOfReferenceUid) {
-    throw new OpalError('E_INCONSISTENT_GEOMETRY', 'The segmentation belongs to a different frame of reference than this CT');
+    throw mismatch(
+      `The mask belongs to another frame of reference (patient coordinate system) than this CT: it was made on another scan.`,
+      `mask FrameOfReferenceUID ${ds.FrameOfReferenceUID}, CT ${target.frameOfReferenceUid}`,
+    );
   }
   if (ds.PerFrameFunctionalGroupsSequence.length !== ds.NumberOfFrames) {
     throw new OpalError('E_BAD_ARGUMENT', `NumberOfFrames is ${ds.NumberOfFrames} but ${ds.PerFrameFunctionalGroupsSequence.length} per-frame groups are present`);
   }
   const sliceVoxels = nx * ny;
   const pixels = new Uint8Array(ds.PixelData);
-  if (pixels.length * 8 < ds.NumberOfFrames * sliceVoxels) throw new OpalError('E_TRUNCATED', 'The segmentation pixel data is shorter than its frames');
+  const bitsNeeded = ds.NumberOfFrames * sliceVoxels * (fractional ? 8 : 1);
+  if (pixels.length * 8 < bitsNeeded) throw new OpalError('E_TRUNCATED', 'The segmentation pixel data is shorter than its frames');
 
   const shared = ds.SharedFunctionalGroupsSequence[0];
   const sliceOfUid = new Map<string, number>();
   target.sopInstanceUids?.forEach((u, k) => {
-    sliceOfUid.set(u, k);
+    if (u === '') return;
+    if (!sliceOfUid.has(u)) sliceOfUid.set(u, k);
     const fn = target.referencedFrameNumbers?.[k];
     if (fn !== undefined) sliceOfUid.set(`${u}#${fn}`, k);
   });
-  // Slice normal and its spacing, to place frames by position when no UID matches.
+  const knowsImages = sliceOfUid.size > 0;
   const d = vol.direction;
   const normal = [d[6], d[7], d[8]];
-  const planeOrientation = functionalGroup({}, shared, 'PlaneOrientationSequence');
-  if (planeOrientation) {
-    const iop = vec(6).parse(planeOrientation.ImageOrientationPatient);
-    for (let c = 0; c < 6; c++) {
-      if (Math.abs(iop[c] - d[c]) > 1e-3) throw new OpalError('E_INCONSISTENT_GEOMETRY', 'The segmentation slices are oriented differently from the CT');
-    }
-  }
+  const ctSliceOrigin = (k: number): number[] => {
+    const own = target.imagePositionsMm?.[k];
+    if (own) return own;
+    return [0, 1, 2].map((c) => vol.originMm[c] + d[6 + c] * vol.spacingMm[2] * k);
+  };
 
   const segments: DecodedSegment[] = ds.SegmentSequence.map((s) => ({
     segmentNumber: s.SegmentNumber,
@@ -189,6 +253,8 @@ export function decodeDicomSeg(bytes: Uint8Array, target: SegTargetGeometry): De
     sliceIndices: [],
   }));
   const segmentByNumber = new Map(segments.map((s) => [s.segmentNumber, s]));
+  const sliceSets = new Map(segments.map((s) => [s.segmentNumber, new Set<number>()]));
+  const unknownImages = new Set<string>();
 
   ds.PerFrameFunctionalGroupsSequence.forEach((frame, f) => {
     const ident = functionalGroup(frame, shared, 'SegmentIdentificationSequence');
@@ -200,26 +266,64 @@ export function decodeDicomSeg(bytes: Uint8Array, target: SegTargetGeometry): De
     const sourceImage = derivation ? first(derivation.SourceImageSequence) : undefined;
     const refUid = sourceImage && typeof sourceImage === 'object' ? first((sourceImage as NaturalDataset).ReferencedSOPInstanceUID) : undefined;
     const refFrame = sourceImage && typeof sourceImage === 'object' ? first((sourceImage as NaturalDataset).ReferencedFrameNumber) : undefined;
-    if (typeof refUid === 'string') k = sliceOfUid.get(refFrame !== undefined ? `${refUid}#${Number(refFrame)}` : refUid);
-    if (k === undefined) {
-      const plane = functionalGroup(frame, shared, 'PlanePositionSequence');
-      if (!plane) throw new OpalError('E_BAD_ARGUMENT', `Frame ${f + 1} has neither a known source image nor a plane position`);
-      const ipp = vec(3).parse(plane.ImagePositionPatient);
-      const rel = [ipp[0] - vol.originMm[0], ipp[1] - vol.originMm[1], ipp[2] - vol.originMm[2]];
-      // In-plane offset must be zero (frames cover whole slices), along the normal a whole slice.
-      const along = (rel[0] * normal[0] + rel[1] * normal[1] + rel[2] * normal[2]) / vol.spacingMm[2];
-      const inPlane = [0, 1].map((axis) => rel[0] * d[axis * 3] + rel[1] * d[axis * 3 + 1] + rel[2] * d[axis * 3 + 2]);
-      const kk = Math.round(along);
-      if (Math.abs(along - kk) > 0.01 || Math.abs(inPlane[0]) > 0.01 || Math.abs(inPlane[1]) > 0.01) {
-        throw new OpalError('E_INCONSISTENT_GEOMETRY', `Frame ${f + 1} does not lie on a slice of this CT`);
+    if (typeof refUid === 'string' && knowsImages) {
+      k = (refFrame !== undefined ? sliceOfUid.get(`${refUid}#${Number(refFrame)}`) : undefined) ?? sliceOfUid.get(refUid);
+      if (k === undefined) {
+        unknownImages.add(refUid);
+        return;
       }
-      k = kk;
     }
-    if (k < 0 || k >= nz) throw new OpalError('E_INCONSISTENT_GEOMETRY', `Frame ${f + 1} lies outside this CT (slice ${k})`);
-    unpackFrame(pixels, f * sliceVoxels, sliceVoxels, segment.mask, k * sliceVoxels);
-    if (!segment.sliceIndices.includes(k)) segment.sliceIndices.push(k);
+    const plane = functionalGroup(frame, shared, 'PlanePositionSequence');
+    const orientation = functionalGroup(frame, shared, 'PlaneOrientationSequence');
+    const measures = functionalGroup(frame, shared, 'PixelMeasuresSequence');
+    const iop = orientation?.ImageOrientationPatient !== undefined ? vec(6).parse(orientation.ImageOrientationPatient) : undefined;
+    if (iop) {
+      // Direction cosines: a difference of 1e-3 moves the far edge of a 512-pixel slice ~0.3 mm.
+      for (let c = 0; c < 6; c++) {
+        if (Math.abs(iop[c] - d[c]) > 1e-3) {
+          throw mismatch(`The mask's slices are oriented differently from this CT's (ImageOrientationPatient ${fmtVec(iop)} vs ${fmtVec(d.slice(0, 6))}).`);
+        }
+      }
+    }
+    const spacingXy = pixelSpacingXy(measures);
+    if (spacingXy) {
+      for (const a of [0, 1] as const) {
+        if (Math.abs(spacingXy[a] - vol.spacingMm[a]) * (vol.dims[a] - 1) > GEOMETRY_TOLERANCE_MM) {
+          throw mismatch(`The mask's pixel spacing (${fmt(spacingXy[0])} x ${fmt(spacingXy[1])} mm) is not this CT's (${fmt(vol.spacingMm[0])} x ${fmt(vol.spacingMm[1])} mm).`);
+        }
+      }
+    }
+    const ipp = plane?.ImagePositionPatient !== undefined ? vec(3).parse(plane.ImagePositionPatient) : undefined;
+    if (k === undefined) {
+      if (!ipp) throw new OpalError('E_BAD_ARGUMENT', `Frame ${f + 1} has neither a known source image nor a plane position`);
+      const o = vol.originMm;
+      const rel = [ipp[0] - o[0], ipp[1] - o[1], ipp[2] - o[2]];
+      k = Math.round((rel[0] * normal[0] + rel[1] * normal[1] + rel[2] * normal[2]) / vol.spacingMm[2]);
+      if (k < 0 || k >= nz) {
+        throw mismatch(`Frame ${f + 1} of the mask lies outside this CT (at slice ${k + 1} of ${nz}, position ${fmtVec(ipp)} mm).`);
+      }
+    }
+    if (ipp) {
+      const dev = planeCornerDeviationMm(ipp, iop ?? d.slice(0, 6), spacingXy ?? [vol.spacingMm[0], vol.spacingMm[1]], ctSliceOrigin(k), vol);
+      if (dev > GEOMETRY_TOLERANCE_MM) {
+        throw mismatch(
+          `Frame ${f + 1} of the mask lies ${fmt(dev)} mm from slice ${k + 1} of this CT (more than ${GEOMETRY_TOLERANCE_MM} mm): the mask was made on another grid.`,
+          `frame ImagePositionPatient ${fmtVec(ipp)}, CT slice ${fmtVec(ctSliceOrigin(k))}`,
+        );
+      }
+    }
+    if (fractional) thresholdFrame(pixels, f * sliceVoxels, sliceVoxels, threshold, segment.mask, k * sliceVoxels);
+    else unpackFrame(pixels, f * sliceVoxels, sliceVoxels, segment.mask, k * sliceVoxels);
+    sliceSets.get(segmentNumber)?.add(k);
   });
-  for (const s of segments) s.sliceIndices.sort((a, b) => a - b);
+  if (unknownImages.size > 0) {
+    const example = [...unknownImages][0];
+    throw mismatch(
+      `The mask refers to ${unknownImages.size} image${unknownImages.size === 1 ? '' : 's'} that ${unknownImages.size === 1 ? 'is' : 'are'} not in this CT series: it was made on another series.`,
+      `e.g. ReferencedSOPInstanceUID ${example}; mask references series ${(ds.ReferencedSeriesSequence ?? []).map((r) => r.SeriesInstanceUID).join(', ') || '(none named)'}`,
+    );
+  }
+  for (const s of segments) s.sliceIndices = [...(sliceSets.get(s.segmentNumber) ?? [])].sort((a, b) => a - b);
 
   const referencedSeriesInstanceUids = (ds.ReferencedSeriesSequence ?? []).map((r) => r.SeriesInstanceUID);
   return {
@@ -227,6 +331,7 @@ export function decodeDicomSeg(bytes: Uint8Array, target: SegTargetGeometry): De
     seriesInstanceUid: ds.SeriesInstanceUID,
     frameOfReferenceUid: ds.FrameOfReferenceUID,
     referencedSeriesInstanceUids,
+    segmentationType: fractional ? 'FRACTIONAL' : 'BINARY',
     sliceCount: nz,
     segments,
   };

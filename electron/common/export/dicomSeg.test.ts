@@ -115,11 +115,11 @@ describe('encodeDicomSeg / decodeDicomSeg', () => {
     expect(codeOf(() => decodeDicomSeg(new Uint8Array(300).fill(7), { volume: s.volume }))).toBe('E_NOT_DICOM');
   });
 
-  it('refuses a SEG of another frame of reference or slice size with E_INCONSISTENT_GEOMETRY', () => {
+  it('refuses a SEG of another frame of reference or slice size with E_GEOMETRY_MISMATCH', () => {
     const s = syntheticStudy();
     const bytes = encodeDicomSeg(input());
-    expect(codeOf(() => decodeDicomSeg(bytes, { volume: s.volume, frameOfReferenceUid: '1.2.3.4' }))).toBe('E_INCONSISTENT_GEOMETRY');
-    expect(codeOf(() => decodeDicomSeg(bytes, { volume: { ...s.volume, dims: [12, 11, 6] } }))).toBe('E_INCONSISTENT_GEOMETRY');
+    expect(codeOf(() => decodeDicomSeg(bytes, { volume: s.volume, frameOfReferenceUid: '1.2.3.4' }))).toBe('E_GEOMETRY_MISMATCH');
+    expect(codeOf(() => decodeDicomSeg(bytes, { volume: { ...s.volume, dims: [12, 11, 6] } }))).toBe('E_GEOMETRY_MISMATCH');
   });
 
   it('formats decimal strings within 16 characters and exactly where possible', () => {

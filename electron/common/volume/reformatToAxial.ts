@@ -104,3 +104,17 @@ export function reformatToAxial<T extends VoxelArray>(volume: Volume<T>, plane: 
 export function toAcquisitionGrid<T extends VoxelArray>(voxels: T, acquisition: AcquisitionGrid): T {
   return permute(voxels, acquisition.dims, acquisition.axes, acquisition.flips, true);
 }
+
+/** A voxel array on the acquired grid (e.g. a mask read from a SEG), put on the reformatted axial grid. */
+export function fromAcquisitionGrid<T extends VoxelArray>(voxels: T, acquisition: AcquisitionGrid): T {
+  return permute(voxels, acquisition.dims, acquisition.axes, acquisition.flips, false);
+}
+
+/**
+ * Voxels of a grid whose axes are a signed permutation of another's, reordered onto that other
+ * grid: its axis n runs along axis axes[n] of `fromDims`, backwards when flips[n] (e.g. a NIfTI
+ * mask stored in another axis order than its CT).
+ */
+export function reorderAxes<T extends VoxelArray>(voxels: T, fromDims: Vec3, axes: Vec3, flips: [boolean, boolean, boolean]): T {
+  return permute(voxels, fromDims, axes, flips, false);
+}

@@ -22,6 +22,7 @@ export const ERROR_ADVICE: Record<ErrorCode, string> = {
   E_INCONSISTENT_GEOMETRY: 'Slices disagree on orientation, size or pixel spacing, so they cannot form one volume.',
   E_BAD_GEOMETRY: 'A file states its position, orientation or pixel spacing impossibly (wrong number of values, zero or negative spacing); it was not used. Export the series again.',
   E_GEOMETRY_MISMATCH: 'The mask was made on another series or grid (frame of reference, slice size, spacing or position differ), so it cannot be laid on this CT. Open the mask that belongs to this series.',
+  E_UNKNOWN_SEGMENT: 'Some segments of the opened mask have codes and names OPAL does not know, so they were left out (or counted approximately, as said). From the command line they can be mapped with --map NUMBER=MEANING.',
   E_DUPLICATE_SOP_UID: 'Several images carry the same SOPInstanceUID (an anonymiser slip): they load and segment, but a DICOM SEG cannot tell them apart, so none is written. The other exports are.',
   E_NOT_AXIAL: 'The series is not axial: coronal and sagittal series are reordered to axial exactly; an oblique series is refused. Use an axial reconstruction.',
   E_GANTRY_TILT: 'The series was acquired with gantry tilt, which OPAL does not resample. Use an untilted reconstruction.',
