@@ -1,7 +1,9 @@
 import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, session as electronSession } from 'electron';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { EVENT_CHANNEL } from '../common/ipc/contract.ts';
+import { EVENT_CHANNEL, GRANT_DROPPED_CHANNEL, PathSchema, type ChosenFolder, type Envelope } from '../common/ipc/contract.ts';
+import { toOpalError } from '../common/errors/index.ts';
+import { isTrustedSender } from './ipc/senderCheck.ts';
 import { applySessionSecurity, hardenWebContents, secureWindowOptions } from './security.ts';
 import { registerIpcHandlers } from './ipc/registerIpcHandlers.ts';
 import { OPAL_VOLUME_PRIVILEGES, OPAL_VOLUME_SCHEME, registerOpalVolumeProtocol } from './protocol/opalVolumeProtocol.ts';
@@ -28,7 +30,20 @@ if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
   let win: BrowserWindow | null = null;
-  const session = new OpalSession({ engine: createEngineServices(), appDataDir: app.getPath('userData'), appVersion: app.getVersion() });
+  const session = new OpalSession({
+    engine: createEngineServices(),
+    appDataDir: app.getPath('userData'),
+    appVersion: app.getVersion(),
+    // The renderer names only folders handed out here (FolderGrants): this dialog, the menu's, drops, recent folders.
+    chooseFolder: async (purpose) => {
+      if (!win) return undefined;
+      const r = await dialog.showOpenDialog(win, {
+        title: purpose === 'open' ? 'Open a folder with a CT study' : 'Choose the folder for the exports',
+        properties: purpose === 'open' ? ['openDirectory'] : ['openDirectory', 'createDirectory'],
+      });
+      return r.canceled ? undefined : r.filePaths[0];
+    },
+  });
 
   app.on('second-instance', () => {
     if (!win) return;
@@ -46,9 +61,9 @@ if (!app.requestSingleInstanceLock()) {
       {
         openFolder: () => {
           if (!win) return;
-          void dialog.showOpenDialog(win, { properties: ['openDirectory'] }).then((r) => {
+          void dialog.showOpenDialog(win, { properties: ['openDirectory'] }).then(async (r) => {
             const path = r.filePaths[0];
-            if (!r.canceled && path) void send(openFolderScript(path));
+            if (!r.canceled && path) void send(openFolderScript(await session.grantFolder(path, 'open')));
           });
         },
         openRecent: (path) => void send(openFolderScript(path)),
@@ -67,6 +82,17 @@ if (!app.requestSingleInstanceLock()) {
     applySessionSecurity(ses);
     registerOpalVolumeProtocol(ses.protocol, (r) => session.binary(r));
     registerIpcHandlers(ipcMain, session, appUrl);
+    // A folder dropped on the window: the preload sends the path Electron gave the File (see GRANT_DROPPED_CHANNEL).
+    ipcMain.handle(GRANT_DROPPED_CHANNEL, async (event, raw: unknown): Promise<Envelope<ChosenFolder>> => {
+      if (!isTrustedSender(event.senderFrame?.url, appUrl)) return { ok: false, error: { code: 'E_BAD_ARGUMENT', message: 'Request refused: it did not come from the OPAL window.' } };
+      const path = PathSchema.safeParse(raw);
+      if (!path.success) return { ok: false, error: { code: 'E_BAD_ARGUMENT', message: 'The dropped item has no usable path.' } };
+      try {
+        return { ok: true, value: await session.grantDropped(path.data) };
+      } catch (e) {
+        return { ok: false, error: toOpalError(e).toJSON() };
+      }
+    });
     session.onEvent((e) => {
       win?.webContents.send(EVENT_CHANNEL, e);
       if (e.type === 'scan-progress') void rebuildMenu();

@@ -1,5 +1,5 @@
 import { contextBridge, ipcRenderer, webUtils, type IpcRendererEvent } from 'electron';
-import { METHOD_NAMES, EVENT_CHANNEL, channelOf, type OpalApi, type OpalEvent } from '../common/ipc/contract.ts';
+import { METHOD_NAMES, EVENT_CHANNEL, GRANT_DROPPED_CHANNEL, channelOf, type ChosenFolder, type Envelope, type OpalApi, type OpalEvent } from '../common/ipc/contract.ts';
 
 /**
  * window.opal: one function per contract method (each one IPC invoke on its own channel), plus
@@ -16,4 +16,9 @@ contextBridge.exposeInMainWorld('opal', {
     return () => ipcRenderer.off(EVENT_CHANNEL, wrapped);
   },
   pathForFile: (file: File): string => webUtils.getPathForFile(file),
+  /** Hands a dropped folder (or file: its folder) out to the page; main refuses paths it never handed out. */
+  grantDropped: async (file: File): Promise<Envelope<ChosenFolder> | null> => {
+    const path = webUtils.getPathForFile(file);
+    return path ? ((await ipcRenderer.invoke(GRANT_DROPPED_CHANNEL, path)) as Envelope<ChosenFolder>) : null;
+  },
 });

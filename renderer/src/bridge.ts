@@ -2,6 +2,7 @@ import {
   METHOD_NAMES,
   binaryResourcePath,
   type BinaryResource,
+  type ChosenFolder,
   type Envelope,
   type MethodArgs,
   type MethodName,
@@ -21,6 +22,8 @@ export interface PreloadApi extends OpalApi {
   onEvent(listener: (e: OpalEvent) => void): () => void;
   /** Real path of a dropped file or folder (Electron's webUtils.getPathForFile). */
   pathForFile(file: File): string;
+  /** Hands a dropped folder out to this page (main records it); null when the File has no path. */
+  grantDropped(file: File): Promise<Envelope<ChosenFolder> | null>;
 }
 
 declare global {
@@ -42,6 +45,8 @@ export interface Bridge {
   call<M extends MethodName>(method: M, args: MethodArgs<M>): Promise<MethodResult<M>>;
   fetchBinary(r: BinaryResource): Promise<ArrayBuffer>;
   onEvent(listener: (e: OpalEvent) => void): () => void;
+  /** Electron: main hands the dropped folder out and its path comes back; elsewhere undefined (the page has no real path). */
+  grantDropped(file: File): Promise<string | undefined>;
 }
 
 function unwrap<T>(env: Envelope<T>): T {
@@ -65,6 +70,10 @@ function ipcBridge(api: PreloadApi): Bridge {
     },
     fetchBinary: (r) => fetchBytes(`opal-volume://${binaryResourcePath(r)}`),
     onEvent: (l) => api.onEvent(l),
+    async grantDropped(file) {
+      const env = await api.grantDropped(file);
+      return env ? unwrap(env).path : undefined;
+    },
   };
 }
 
@@ -90,6 +99,7 @@ function httpBridge(base: string): Bridge {
       }
       return () => listeners.delete(l);
     },
+    grantDropped: async () => undefined,
   };
 }
 

@@ -17,6 +17,7 @@ import { renderLesionsPanel } from './panels/lesionsPanel.ts';
 import { nextLesionSort } from './panels/lesionSort.ts';
 import { renderSegmentsPanel } from './panels/segmentsPanel.ts';
 import { renderAbout } from './panels/aboutPanel.ts';
+import { wireExecutionProviderSetting } from './panels/settingsPanel.ts';
 import { renderSeriesList, renderRecent, droppedPath } from './panels/seriesPanel.ts';
 
 const bridge = createBridge();
@@ -321,6 +322,7 @@ for (const plane of PLANES) {
 async function exportResults(): Promise<void> {
   if (!loaded) return;
   const outDir = byId<HTMLInputElement>('export-dir').value.trim();
+  if (!outDir) return void store.update({ status: 'Choose the output folder first (Choose…).' });
   const formats = [...document.querySelectorAll<HTMLInputElement>('input[name=fmt]:checked')].map((i) => i.value as ExportFormat);
   store.update({ status: 'Exporting…' });
   const r = await bridge.call('exportResults', { volumeHandle: loaded.info.handle, outDir, formats });
@@ -330,6 +332,22 @@ async function exportResults(): Promise<void> {
 
 // ---- wiring ----
 
+// Folders come from main's dialog (chooseFolder): main refuses a path it did not hand out (E_PATH_NOT_GRANTED).
+byId('choose-folder').addEventListener('click', () =>
+  void guarded(async () => {
+    const chosen = await bridge.call('chooseFolder', { purpose: 'open' });
+    if (!chosen) return;
+    byId<HTMLInputElement>('folder-path').value = chosen.path;
+    await openFolder(chosen.path);
+  }),
+);
+byId('choose-export-dir').addEventListener('click', () =>
+  void guarded(async () => {
+    const chosen = await bridge.call('chooseFolder', { purpose: 'export' });
+    if (chosen) byId<HTMLInputElement>('export-dir').value = chosen.path;
+  }),
+);
+wireExecutionProviderSetting(byId<HTMLSelectElement>('ep-setting'), bridge, (work) => void guarded(work), (status) => store.update({ status }));
 byId('open-form').addEventListener('submit', (e) => {
   e.preventDefault();
   const path = byId<HTMLInputElement>('folder-path').value.trim();
@@ -344,11 +362,15 @@ for (const target of [drop, document.body]) {
   target.addEventListener('drop', (e) => {
     e.preventDefault();
     drop.classList.remove('over');
-    const path = droppedPath(e as DragEvent, window.opal?.pathForFile);
-    if (path) {
+    // Electron: main hands the dropped folder out (its real path comes from Electron, not the page); a browser gives only text.
+    const file = (e as DragEvent).dataTransfer?.files?.[0];
+    const text = droppedPath(e as DragEvent);
+    void guarded(async () => {
+      const path = (file && (await bridge.grantDropped(file))) || text;
+      if (!path) return;
       byId<HTMLInputElement>('folder-path').value = path;
-      void guarded(() => openFolder(path));
-    }
+      await openFolder(path);
+    });
   });
 }
 byId('segment').addEventListener('click', () => void guarded(runSegmentation));

@@ -30,15 +30,14 @@ try {
   let t = performance.now();
   await writeE2eStudy(join(work, 'study'), size, slices);
   log(`wrote ${size}x${size}x${slices} series in ${((performance.now() - t) / 1000).toFixed(1)} s`);
-  const host = await startTestHost({ rendererDir: await buildRendererIfStale(), appDataDir: join(work, 'appdata') });
+  const host = await startTestHost({ rendererDir: await buildRendererIfStale(), appDataDir: join(work, 'appdata'), dialogAnswers: [join(work, 'study')] });
   const chrome = await launchChromium();
   try {
     const page = await chrome.browser.newPage({ viewport: { width: 1400, height: 860 } });
     await page.goto(host.url);
     await page.waitForSelector('body[data-ready=true]');
     t = performance.now();
-    await page.fill('#folder-path', join(work, 'study'));
-    await page.click('#open-folder');
+    await page.click('#choose-folder');
     await page.waitForFunction((n) => new RegExp(`Slice \\d+ / ${n}`).test(document.querySelector('#slice-axial')?.textContent ?? ''), slices, { timeout: 300_000 });
     log(`open → three planes shown: ${((performance.now() - t) / 1000).toFixed(1)} s`);
 

@@ -59,7 +59,8 @@ describe.skipIf(noChromium)(`app e2e in ${CHROMIUM_PATH}${noChromium ? ' (skippe
     studyDir = join(work, 'study');
     await writeE2eStudy(studyDir, 256, 48);
     await mkdir(shots, { recursive: true });
-    host = await startTestHost({ rendererDir: await buildRendererIfStale(), appDataDir: join(work, 'appdata') });
+    // The folder dialog answers with the study (chooseFolder); the page names no folder itself.
+    host = await startTestHost({ rendererDir: await buildRendererIfStale(), appDataDir: join(work, 'appdata'), dialogAnswers: [studyDir] });
     chrome = await launchChromium();
     page = await chrome.browser.newPage({ viewport: { width: 1400, height: 860 } });
     page.on('pageerror', (e) => pageErrors.push(e.message));
@@ -90,8 +91,7 @@ describe.skipIf(noChromium)(`app e2e in ${CHROMIUM_PATH}${noChromium ? ' (skippe
   });
 
   it('opens the study and renders three non-blank viewports', async () => {
-    await page.fill('#folder-path', studyDir);
-    await page.click('#open-folder');
+    await page.click('#choose-folder');
     await page.waitForFunction(() => /Slice \d+ \/ 48/.test(document.querySelector('#slice-axial')?.textContent ?? ''), null, { timeout: 60_000 });
     await page.waitForTimeout(300);
     await page.screenshot({ path: join(shots, '01-opened.png') });
@@ -281,6 +281,10 @@ describe.skipIf(noChromium)(`app e2e in ${CHROMIUM_PATH}${noChromium ? ' (skippe
   });
 
   it('runs the model: lung and infection overlays appear and the measurements are shown', async () => {
+    // The execution-provider setting (About panel) is kept by main and used by this run.
+    await page.selectOption('#ep-setting', 'cpu');
+    await page.waitForFunction(() => /applies from the next segmentation/.test(document.querySelector('#status')?.textContent ?? ''), null, { timeout: 10_000 });
+    expect(await host.session.getSettings()).toEqual({ executionProvider: 'cpu' });
     const before = await elementPixels(page.locator('#vp-axial'));
     await page.click('#segment');
     await page.waitForFunction(() => /Segmented in/.test(document.querySelector('#status')?.textContent ?? ''), null, { timeout: 180_000 });
@@ -293,6 +297,7 @@ describe.skipIf(noChromium)(`app e2e in ${CHROMIUM_PATH}${noChromium ? ' (skippe
     // The lung (and any infection) overlay adds coloured pixels over the grey CT.
     expect(after.colouredPixels).toBeGreaterThan(before.colouredPixels + 300);
     expect(await page.textContent('#measurements')).toMatch(/mL/);
+    expect(await page.textContent('#status')).toMatch(/ on cpu\./);
   });
 
   it('the Lungs checkbox shows and hides both lungs', async () => {
@@ -449,7 +454,14 @@ describe.skipIf(noChromium)(`app e2e in ${CHROMIUM_PATH}${noChromium ? ' (skippe
 
   it('exports a DICOM SEG that lands on disk', async () => {
     const outDir = join(work, 'export');
+    await mkdir(outDir);
+    // A typed folder that was never chosen is refused (E_PATH_NOT_GRANTED); the chosen one is used.
     await page.fill('#export-dir', outDir);
+    await page.click('#export');
+    await page.waitForFunction(() => /E_PATH_NOT_GRANTED/.test(document.querySelector('#error')?.textContent ?? ''), null, { timeout: 20_000 });
+    host.answerDialog(outDir);
+    await page.click('#choose-export-dir');
+    await page.waitForFunction((d) => (document.querySelector('#export-dir') as HTMLInputElement).value === d, outDir, { timeout: 10_000 });
     await page.click('#export');
     await page.waitForFunction(() => /Exported \d+ files/.test(document.querySelector('#status')?.textContent ?? ''), null, { timeout: 60_000 });
     const seg = await readFile(join(outDir, 'seg.dcm'));

@@ -14,6 +14,8 @@ type BuiltEngine = typeof import('../../electron/main/engine.ts');
 export interface TestHost {
   url: string;
   session: OpalSession;
+  /** Queues what the next folder dialog (contract chooseFolder) answers; undefined = the user cancels. */
+  answerDialog(folder: string | undefined): void;
   close(): Promise<void>;
 }
 
@@ -24,6 +26,12 @@ export interface TestHostOptions {
   /** The real engine by default; never a fake (DESIGN.md §2). */
   engine?: EngineServices;
   appVersion?: string;
+  /**
+   * What the main process's folder dialog answers, in order (test-only stand-in for Electron's
+   * dialog.showOpenDialog; an empty queue answers "cancelled"). The chosen folders go through the
+   * same allow-list (FolderGrants) as in the app: a path the page makes up is refused.
+   */
+  dialogAnswers?: (string | undefined)[];
 }
 
 const MIME: Record<string, string> = {
@@ -66,11 +74,13 @@ async function readBody(req: IncomingMessage, limitBytes: number): Promise<strin
  */
 export async function startTestHost(options: TestHostOptions): Promise<TestHost> {
   const built = await loadBuiltEngine({ renderer: options.rendererDir === undefined });
+  const dialogAnswers = [...(options.dialogAnswers ?? [])];
   const { parseBinaryResourcePath, toOpalError } = built;
   const session: OpalSession = new built.OpalSession({
     engine: options.engine ?? built.createEngineServices(),
     appDataDir: options.appDataDir,
     appVersion: options.appVersion ?? 'test-host',
+    chooseFolder: async () => dialogAnswers.shift(),
   });
   const dispatch = built.createDispatch(session);
   const root = resolve(options.rendererDir ?? builtRendererDir);
@@ -141,6 +151,7 @@ export async function startTestHost(options: TestHostOptions): Promise<TestHost>
   return {
     url: `http://127.0.0.1:${port}/`,
     session,
+    answerDialog: (folder) => void dialogAnswers.push(folder),
     async close() {
       unsubscribe();
       for (const res of sseClients) res.end();

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { makeFolder } from '../../main/fs/makeFolder.ts';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -96,7 +97,7 @@ export const loadingBench: BenchSection = {
     ];
     if (await hasDcm2niix()) {
       const out = join(ctx.workDir, 'loading-out');
-      await mkdir(out, { recursive: true });
+      await makeFolder(out);
       for (const gz of [true, false]) {
         const ext = gz ? '.nii.gz' : '.nii';
         const opal = await timed(node, [opalEntry, 'convert', dir, '--out', join(out, `opal${ext}`)]);

@@ -1,4 +1,5 @@
-import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
+import { makeFolder } from '../../main/fs/makeFolder.ts';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'fflate';
 import { decodeNifti, encodeNifti1, encodeNiftiGz } from '../../common/nifti/index.ts';
@@ -48,7 +49,7 @@ export const phantomNiftiBench: BenchSection = {
     const contents = await Promise.all(files.map((f) => readFile(join(seriesDir, f))));
     const seriesBytes = contents.reduce((a, b) => a + b.length, 0);
     const rawDir = join(ctx.workDir, 'raw-copy');
-    await mkdir(rawDir, { recursive: true });
+    await makeFolder(rawDir);
     t0 = performance.now();
     for (let n = 0; n < contents.length; n++) await writeFile(join(rawDir, files[n]), contents[n]);
     const tRaw = seconds(t0);

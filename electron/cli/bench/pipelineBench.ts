@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { loadavg } from 'node:os';
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { makeFolder } from '../../main/fs/makeFolder.ts';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isOpalError } from '../../common/errors/index.ts';
@@ -29,7 +30,7 @@ async function benchModel(ctx: BenchContext): Promise<{ model: ResolvedModel; no
     if (!isOpalError(e) || e.code !== 'E_MODEL_MISSING') throw e;
   }
   const dir = join(ctx.workDir, 'models');
-  await mkdir(join(dir, 'manifests'), { recursive: true });
+  await makeFolder(join(dir, 'manifests'));
   ctx.log('no model installed: exporting an untrained CMUNeXt (same cost as a trained one) for timing');
   execFileSync(
     '/usr/bin/python3',
@@ -92,7 +93,7 @@ export const pipelineBench: BenchSection = {
       const cpu0 = process.cpuUsage();
       const result = await segmentStudy(seriesDir, { model, threads: 2 });
       const outDir = join(ctx.workDir, 'out');
-      await mkdir(outDir, { recursive: true });
+      await makeFolder(outDir);
       const tExport = performance.now();
       const cpuExport = process.cpuUsage();
       await writeExports(outDir, {

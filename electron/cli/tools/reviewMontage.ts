@@ -11,11 +11,12 @@
  * engine run on it (the covid-ny-sbu slices are single images). `--each-file` treats every DICOM
  * file of a folder as its own (stacked) study and shows one tile per file.
  */
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PNG } from 'pngjs';
 import { closeInferenceService } from '../../main/inference/InferenceService.ts';
+import { makeFolder } from '../../main/fs/makeFolder.ts';
 import { loadVolumeFromPath } from '../../main/studies/loadVolume.ts';
 import { segmentStudy } from '../../main/segmentation/segmentStudy.ts';
 import type { Volume } from '../../common/volume/index.ts';
@@ -39,7 +40,7 @@ if (!input || !values.out) {
   process.exit(2);
 }
 const outDir = resolve(values.out);
-mkdirSync(outDir, { recursive: true });
+await makeFolder(outDir);
 const name = values.name ?? basename(input).replace(/\.(dcm|nii|nii\.gz)$/i, '');
 
 interface Tile {

@@ -38,6 +38,7 @@ export const ErrorCodes = {
   E_NO_LUNGS: 'No lungs found in the volume',
   E_CANCELLED: 'Cancelled by the user',
   E_WRITE_FAILED: 'The output could not be written',
+  E_PATH_NOT_GRANTED: 'The folder was not chosen in a folder dialog of OPAL',
   E_INTERNAL: 'Internal error',
 } as const;
 

@@ -7,7 +7,7 @@
  *   "generatedAt": ISO 8601 UTC time of the export,
  *   "notice": "Investigational software, not a medical device.",
  *   "study": { patientId?, patientName?, studyInstanceUid?, seriesInstanceUid?, studyDate?, seriesDescription? },
- *   "model": { name, version, sha256, executionProvider, edited },
+ *   "model": { name, version, sha256, executionProvider, executionProviderSetting? (the app's setting), edited },
  *   "measurements": Measurements (electron/common/quant/Measurements.ts): lungs (right/left volume,
  *      GGO/consolidation/infection mL, % involved, six zones with the score's inputs: lung mL,
  *      infection mL, % involved, infection in lesions mL and %, belowMinimum, scoreReason),
@@ -102,6 +102,7 @@ export const modelProvenanceSchema = z.object({
   version: z.string().min(1),
   sha256: z.string(),
   executionProvider: z.string().min(1),
+  executionProviderSetting: z.string().min(1).optional(),
   edited: z.boolean(),
 });
 

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ErrorCodes, type ErrorCode, type OpalErrorJson } from '../errors/index.ts';
 import type { Measurements } from '../quant/Measurements.ts';
 import { InfectionLabel } from '../volume/labels.ts';
+import { FOLDER_PURPOSES } from './folderGrants.ts';
 
 /**
  * The single list of what the renderer may ask of the engine (DESIGN.md §1). Electron main
@@ -25,6 +26,20 @@ export const ExportFormatSchema = z.enum(['seg', 'nifti', 'csv', 'json', 'pdf'])
 export type ExportFormat = z.infer<typeof ExportFormatSchema>;
 export const LabelmapKindSchema = z.enum(['infection', 'lungs']);
 export type LabelmapKind = z.infer<typeof LabelmapKindSchema>;
+
+/** Why a folder is chosen: to read a study from it, or to write exports into it (separate allow-lists). */
+export const FolderPurposeSchema = z.enum(FOLDER_PURPOSES);
+/**
+ * The app's execution-provider setting: 'auto' = the checked choice (a GPU provider only once it
+ * reproduced the CPU on the reference slice; else CPU), or one provider forced by the user.
+ */
+export const EXECUTION_PROVIDER_SETTINGS = ['auto', 'cpu', 'cuda', 'dml', 'coreml'] as const;
+export const ExecutionProviderSettingSchema = z.enum(EXECUTION_PROVIDER_SETTINGS);
+export type ExecutionProviderSetting = z.infer<typeof ExecutionProviderSettingSchema>;
+/** Settings the user changes in the app; kept by main in the app's data folder (settings.json). */
+export const AppSettingsSchema = z.object({ executionProvider: ExecutionProviderSettingSchema }).strict();
+export type AppSettings = z.infer<typeof AppSettingsSchema>;
+export const DEFAULT_APP_SETTINGS: AppSettings = { executionProvider: 'auto' };
 
 /** Largest sparse diff one stroke may carry (a brush stroke over a whole 512x512x600 volume is far less). */
 export const MAX_DIFF_VOXELS = 8_000_000;
@@ -148,6 +163,11 @@ export interface ExportResult {
   files: string[];
 }
 
+/** A folder the main process handed out (its dialog): the renderer may name it and what lies inside it. */
+export interface ChosenFolder {
+  path: string;
+}
+
 export const INVESTIGATIONAL_NOTICE = 'Investigational software, not a medical device.';
 
 // ---- the methods ----
@@ -157,6 +177,15 @@ const HandleArgs = z.object({ volumeHandle: VolumeHandleSchema }).strict();
 
 export const contract = {
   getAppInfo: { args: NoArgs, result: {} as AppInfo },
+  getSettings: { args: NoArgs, result: {} as AppSettings },
+  /** Changes settings (persisted by main); the execution provider applies from the next segmentation. */
+  setSettings: { args: AppSettingsSchema.partial().strict(), result: {} as AppSettings },
+  /**
+   * Opens the main process's folder dialog; the chosen folder (null when cancelled) is recorded in
+   * main's allow-list for that purpose. scanFolder/loadSeries ('open') and exportResults ('export')
+   * refuse with E_PATH_NOT_GRANTED any path not inside a folder handed out so (or a recent folder).
+   */
+  chooseFolder: { args: z.object({ purpose: FolderPurposeSchema }).strict(), result: {} as ChosenFolder | null },
   scanFolder: { args: z.object({ path: PathSchema }).strict(), result: {} as ScanResult },
   listRecentFolders: { args: NoArgs, result: {} as string[] },
   loadSeries: {
@@ -226,6 +255,13 @@ export type OpalEvent =
   | { type: 'segment-progress'; volumeHandle: string; phase: 'preview' | 'full'; done: number; total: number }
   | { type: 'segment-preview'; volumeHandle: string; revision: number }
   | { type: 'labelmap-changed'; volumeHandle: string; revision: number };
+
+/**
+ * Preload-only channel (not a contract method: the page cannot name a path on it): the preload sends
+ * the real path Electron gives a File dropped on the window (webUtils.getPathForFile), and main
+ * hands that folder out (OpalSession.grantDropped). A page cannot make up a File with a path.
+ */
+export const GRANT_DROPPED_CHANNEL = 'opal-preload:grantDropped';
 
 /** Name of the IPC channel carrying OpalEvents to the renderer. */
 export const EVENT_CHANNEL = 'opal:event';

@@ -104,6 +104,8 @@ export interface ModelProvenance {
   version: string;
   sha256: string;
   executionProvider: string;
+  /** The app's execution-provider setting when the model ran ('auto' = checked choice, or the provider the user forced); absent from the CLI. */
+  executionProviderSetting?: string;
   /** True once a person edited the masks (DICOM SEG then says SEMIAUTOMATIC). */
   edited: boolean;
 }

@@ -332,9 +332,10 @@ let current: { key: string; service: Promise<InferenceService> } | undefined;
  */
 export async function getInferenceService(
   model: ResolvedModel,
-  options: { threads?: number } = {},
+  /** `providers`: forced for this session (the app's setting), instead of `--ep`/OPAL_EXECUTION_PROVIDERS/the checked choice. */
+  options: { threads?: number; providers?: string[] } = {},
 ): Promise<InferenceService> {
-  const key = `${model.manifestPath}|${model.manifest.sha256}|${options.threads ?? ''}|${forcedExecutionProviders()?.join(',') ?? ''}`;
+  const key = `${model.manifestPath}|${model.manifest.sha256}|${options.threads ?? ''}|${(options.providers ?? forcedExecutionProviders())?.join(',') ?? ''}`;
   if (current?.key === key) {
     try {
       return await current.service;
@@ -345,7 +346,7 @@ export async function getInferenceService(
   const previous = current;
   current = undefined;
   if (previous) await (await previous.service.catch(() => undefined))?.dispose();
-  const service = InferenceService.open(model, options);
+  const service = InferenceService.open(model, { threads: options.threads, ...(options.providers ? { providers: options.providers } : {}) });
   current = { key, service };
   service.catch(() => {
     if (current?.service === service) current = undefined;

@@ -1,9 +1,10 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { softmaxChannels, windowToModelInput } from '../../common/inference/index.ts';
 import type { ModelManifest } from '../../common/models/ModelManifest.ts';
+import { makeFolder } from '../fs/makeFolder.ts';
 import { writeFileAtomic } from '../fs/writeFileAtomic.ts';
 import { chooseExecutionProviders, cudaLibraryPresent, forcedExecutionProviders } from './executionProviders.ts';
 
@@ -141,7 +142,7 @@ export class ProviderCheckCache {
   async put(check: ProviderCheck): Promise<void> {
     const all = await this.read();
     all[ProviderCheckCache.key(check.modelSha256, check.provider)] = check;
-    await mkdir(dirname(this.path), { recursive: true });
+    await makeFolder(dirname(this.path));
     // JSON cannot hold Infinity: a provider that failed to run is stored as a difference of 1 (the maximum possible).
     await writeFileAtomic(this.path, `${JSON.stringify(all, (_k, v: unknown) => (v === Infinity ? 1 : v), 2)}\n`);
   }

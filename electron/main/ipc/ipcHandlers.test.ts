@@ -59,6 +59,10 @@ describe('IPC handlers generated from the contract', () => {
       ['removeSmallIslands', { volumeHandle: 'v0123456789ab', minVolumeMl: 1, extra: true }, /extra|Unrecognized/i],
       ['exportResults', { volumeHandle: 'v0123456789ab', outDir: '/tmp/x', formats: ['exe'] }, /formats/],
       ['exportResults', { volumeHandle: 'v0123456789ab', outDir: '/tmp/x', formats: [] }, /formats/],
+      ['setSettings', { executionProvider: 'tpu' }, /executionProvider/],
+      ['setSettings', { executionProvider: 'cpu', theme: 'dark' }, /theme|Unrecognized/i],
+      ['chooseFolder', { purpose: 'anywhere' }, /purpose/],
+      ['chooseFolder', { purpose: 'open', path: '/etc' }, /path|Unrecognized/i],
     ];
     for (const [method, args, field] of cases) {
       const r = await h.get(channelOf(method as never))!(fromApp, args);
@@ -70,10 +74,12 @@ describe('IPC handlers generated from the contract', () => {
     }
   });
 
-  it("passes the engine's coded errors through: an unknown folder is E_NOT_FOUND, an unknown handle E_BAD_ARGUMENT", async () => {
+  it("passes the engine's coded errors through: a folder not handed out is E_PATH_NOT_GRANTED, an unknown handle E_BAD_ARGUMENT", async () => {
     const h = handlers();
     const r = await h.get(channelOf('scanFolder'))!(fromApp, { path: join(tmpdir(), 'opal-no-such-folder-7d1') });
-    expect(r).toMatchObject({ ok: false, error: { code: 'E_NOT_FOUND' } });
+    expect(r).toMatchObject({ ok: false, error: { code: 'E_PATH_NOT_GRANTED' } });
+    const e = await h.get(channelOf('exportResults'))!(fromApp, { volumeHandle: 'v0123456789ab', outDir: tmpdir(), formats: ['json'] });
+    expect(e).toMatchObject({ ok: false, error: { code: 'E_BAD_ARGUMENT' } }); // the handle is checked first
     const u = await h.get(channelOf('undo'))!(fromApp, { volumeHandle: 'v0123456789ab' });
     expect(u).toMatchObject({ ok: false, error: { code: 'E_BAD_ARGUMENT' } });
   });

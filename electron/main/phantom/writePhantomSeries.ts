@@ -1,6 +1,7 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { OpalError } from '../../common/errors/index.ts';
+import { makeFolder } from '../fs/makeFolder.ts';
 import {
   encodePhantomSlice,
   generateChestPhantom,
@@ -50,11 +51,7 @@ export function phantomSliceFileName(instanceNumber: number): string {
 export async function writePhantomSeries(outDir: string, opts: WritePhantomSeriesOptions = {}, phantom?: ChestPhantom): Promise<PhantomSeriesResult> {
   const p = phantom ?? generateChestPhantom(opts);
   const uids = phantomUids(p);
-  try {
-    await mkdir(outDir, { recursive: true });
-  } catch (e) {
-    throw new OpalError('E_WRITE_FAILED', `Could not create ${outDir}: ${e instanceof Error ? e.message : String(e)}`, outDir);
-  }
+  await makeFolder(outDir); // E_WRITE_FAILED (a file in the way, /proc), never Node's recursive-mkdir hang
   const nz = p.volume.dims[2];
   const files: string[] = new Array<string>(nz);
   for (let k = 0; k < nz; k++) {

@@ -22,6 +22,8 @@ export interface SegmentHooks {
   /** Called once with the preview labelmaps (every few slices) before the full pass ends. */
   onPreview?: (p: { infection: Uint8Array; lungs: Uint8Array }) => void;
   signal?: AbortSignal;
+  /** Execution providers forced for this run (the app's setting); undefined: `--ep`/OPAL_EXECUTION_PROVIDERS or the checked choice. */
+  executionProviders?: string[];
 }
 
 export interface EngineServices {

@@ -15,6 +15,7 @@ describe('OpalSession over the real engine', () => {
     work = await mkdtemp(join(tmpdir(), 'opal-session-'));
     await writeE2eStudy(join(work, 'study'), 32, 6);
     session = new OpalSession({ engine: createEngineServices(), appDataDir: join(work, 'appdata'), appVersion: 'test', journalBytes: 4096 });
+    await session.grantFolder(join(work, 'study'), 'open'); // as the main process's folder dialog does
   });
   afterAll(async () => {
     session.dispose();

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { OpalError, toOpalError } from '../../common/errors/index.ts';
 import { applyDiff, encodeJournal, findHoles, findSmallIslands, interpolateSlices, UndoJournal, type StrokeDiff } from '../../common/edit/index.ts';
 import type { Measurements, ModelProvenance } from '../../common/quant/Measurements.ts';
@@ -27,6 +27,10 @@ import { writeFileAtomic } from '../fs/writeFileAtomic.ts';
 import type { EngineServices } from './EngineServices.ts';
 import { RecentFolders } from './RecentFolders.ts';
 import { makeFolder } from '../fs/makeFolder.ts';
+import { FolderGrants } from './FolderGrants.ts';
+import { AppSettingsStore } from './AppSettingsStore.ts';
+import type { FolderPurpose } from '../../common/ipc/folderGrants.ts';
+import type { AppSettings, ChosenFolder } from '../../common/ipc/contract.ts';
 
 interface OpenVolume {
   handle: string;
@@ -56,6 +60,11 @@ export interface OpalSessionOptions {
   appVersion: string;
   /** Memory budget of each volume's undo journal (default 64 MiB). */
   journalBytes?: number;
+  /**
+   * The main process's folder dialog (Electron: dialog.showOpenDialog; the test host: its queue of
+   * answers): the folder the user chose, undefined when cancelled. Without it chooseFolder refuses.
+   */
+  chooseFolder?: (purpose: FolderPurpose) => Promise<string | undefined>;
 }
 
 export type SessionHandlers = { [M in MethodName]: (args: MethodArgs<M>) => Promise<MethodResult<M>> };
@@ -69,11 +78,17 @@ export class OpalSession implements SessionHandlers {
   private readonly volumes = new Map<string, OpenVolume>();
   private readonly listeners = new Set<(e: OpalEvent) => void>();
   private readonly recent: RecentFolders;
+  /** The folders handed out to the renderer (security: it names no other folder). */
+  readonly grants: FolderGrants;
+  private readonly settings: AppSettingsStore;
   private executionProvider: string | null = null;
   readonly journalBytes: number;
 
   constructor(private readonly options: OpalSessionOptions) {
     this.recent = new RecentFolders(join(options.appDataDir, 'recent-folders.json'));
+    // Recent folders were stored by the main process itself, so they count as handed out (to open).
+    this.grants = new FolderGrants(async (purpose) => (purpose === 'open' ? this.recent.list() : []));
+    this.settings = new AppSettingsStore(join(options.appDataDir, 'settings.json'));
     this.journalBytes = options.journalBytes ?? 64 * 1024 * 1024;
   }
 
@@ -102,7 +117,40 @@ export class OpalSession implements SessionHandlers {
     }
   }
 
-  async scanFolder({ path }: { path: string }): Promise<ScanResult> {
+  async getSettings(): Promise<AppSettings> {
+    return this.settings.get();
+  }
+
+  async setSettings(change: Partial<AppSettings>): Promise<AppSettings> {
+    return this.settings.set(change);
+  }
+
+  /** Asks the main process's folder dialog; the chosen folder is handed out to the renderer for `purpose`. */
+  async chooseFolder({ purpose }: { purpose: FolderPurpose }): Promise<ChosenFolder | null> {
+    if (!this.options.chooseFolder) throw new OpalError('E_BAD_ARGUMENT', 'No folder dialog is available here.');
+    const picked = await this.options.chooseFolder(purpose);
+    return picked ? { path: await this.grants.grant(picked, purpose) } : null;
+  }
+
+  /** For the main process only (the File menu's dialog, a folder dropped on the window): hands a folder out. */
+  async grantFolder(path: string, purpose: FolderPurpose): Promise<string> {
+    return this.grants.grant(path, purpose);
+  }
+
+  /**
+   * A folder (or a file: its folder) dropped on the window, by the real path Electron gave the
+   * preload: handed out to open. Returns the canonical path of what was dropped.
+   */
+  async grantDropped(path: string): Promise<ChosenFolder> {
+    const info = await stat(path).catch(() => {
+      throw new OpalError('E_NOT_FOUND', `${path} does not exist or cannot be read.`, path);
+    });
+    const folder = await this.grants.grant(info.isDirectory() ? path : dirname(path), 'open');
+    return { path: info.isDirectory() ? folder : join(folder, basename(path)) };
+  }
+
+  async scanFolder({ path: requested }: { path: string }): Promise<ScanResult> {
+    const path = await this.grants.check(requested, 'open'); // E_PATH_NOT_GRANTED unless handed out
     const result = await this.options.engine.scanFolder(path, {
       onProgress: (filesSeen, filesTotal) => this.emit({ type: 'scan-progress', folder: path, filesSeen, filesTotal }),
     });
@@ -114,7 +162,8 @@ export class OpalSession implements SessionHandlers {
     return this.recent.list();
   }
 
-  async loadSeries({ path, seriesInstanceUid }: { path: string; seriesInstanceUid?: string }): Promise<VolumeInfo> {
+  async loadSeries({ path: requested, seriesInstanceUid }: { path: string; seriesInstanceUid?: string }): Promise<VolumeInfo> {
+    const path = await this.grants.check(requested, 'open');
     const { volume, warnings } = await this.options.engine.loadVolume(path, seriesInstanceUid);
     if (!(volume.voxels instanceof Int16Array) && !(volume.voxels instanceof Float32Array)) {
       volume.voxels = Float32Array.from(volume.voxels);
@@ -166,8 +215,11 @@ export class OpalSession implements SessionHandlers {
     v.running = controller;
     const t0 = performance.now();
     try {
+      // The app's execution-provider setting, read at each run: a change applies from the next one.
+      const providerSetting = (await this.settings.get()).executionProvider;
       const out = await this.options.engine.segment(v.volume, {
         signal: controller.signal,
+        ...(providerSetting === 'auto' ? {} : { executionProviders: [providerSetting] }),
         onProgress: (p) => this.emit({ type: 'segment-progress', volumeHandle, ...p }),
         onPreview: (p) => {
           if (controller.signal.aborted) return;
@@ -182,7 +234,7 @@ export class OpalSession implements SessionHandlers {
       v.lungs = out.lungs;
       v.confidence = out.confidence;
       v.modelInfection = out.infection.slice();
-      v.provenance = out.provenance;
+      v.provenance = { ...out.provenance, executionProviderSetting: providerSetting };
       v.revision++;
       v.journal.clear();
       this.executionProvider = out.executionProvider;
@@ -316,9 +368,10 @@ export class OpalSession implements SessionHandlers {
     if (!v.infection || !v.lungs || !v.measurements || !v.provenance) {
       throw new OpalError('E_BAD_ARGUMENT', 'Run the segmentation before exporting: there is nothing to export yet.');
     }
-    await makeFolder(outDir); // E_WRITE_FAILED for a file in the way or a folder in /proc, never a hang
+    const dir = await this.grants.check(outDir, 'export'); // E_PATH_NOT_GRANTED unless inside a chosen output folder
+    await makeFolder(dir); // E_WRITE_FAILED for a file in the way or a folder in /proc, never a hang
     const files = await this.options.engine.exportResults({
-      outDir,
+      outDir: dir,
       volume: v.volume,
       lungs: v.lungs,
       infection: v.infection,
@@ -327,7 +380,7 @@ export class OpalSession implements SessionHandlers {
       provenance: v.provenance,
       formats,
     });
-    return { outDir, files };
+    return { outDir: dir, files };
   }
 
   /** The bytes of a binary resource (CT voxels or a labelmap), served without copying. */
@@ -347,7 +400,7 @@ export class OpalSession implements SessionHandlers {
 
   private async autosave(v: OpenVolume): Promise<void> {
     const path = this.autosavePath(v.handle);
-    await mkdir(join(this.options.appDataDir, 'autosave'), { recursive: true });
+    await makeFolder(join(this.options.appDataDir, 'autosave'));
     await writeFileAtomic(path, encodeJournal(v.journal.entries()));
   }
 

@@ -1,6 +1,7 @@
-import { readFile, mkdir } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
+import { makeFolder } from '../fs/makeFolder.ts';
 import { writeFileAtomic } from '../fs/writeFileAtomic.ts';
 
 const RecentSchema = z.object({ folders: z.array(z.string().max(4096)).max(50) });
@@ -28,7 +29,7 @@ export class RecentFolders {
   async add(folder: string): Promise<string[]> {
     const current = await this.list();
     this.folders = [folder, ...current.filter((f) => f !== folder)].slice(0, this.max);
-    await mkdir(dirname(this.file), { recursive: true });
+    await makeFolder(dirname(this.file));
     await writeFileAtomic(this.file, JSON.stringify({ folders: this.folders }, null, 2));
     return [...this.folders];
   }

@@ -227,7 +227,7 @@ export async function buildReportPdf(input: ReportInput): Promise<Uint8Array> {
   w.text(`Grid: ${volume.dims.join(' x ')} voxels, spacing ${volume.spacingMm.map((s) => fmt(s, 2)).join(' x ')} mm`, { color: MUTED, size: 8.5 });
 
   w.heading('Model');
-  w.text(`Model: ${model.name}   Version: ${model.version}   Execution provider: ${model.executionProvider}`);
+  w.text(`Model: ${model.name}   Version: ${model.version}   Execution provider: ${model.executionProvider}${model.executionProviderSetting ? ` (app setting: ${model.executionProviderSetting})` : ''}`);
   w.text(`Model SHA-256: ${model.sha256 || '(not recorded)'}`, { size: 8, color: MUTED });
   w.text(
     `Segmentation: ${model.edited ? 'SEMIAUTOMATIC (edited by a person after the model ran)' : 'AUTOMATIC (not edited)'}   Generated: ${generatedAt.toISOString().replace('T', ' ').slice(0, 19)} UTC`,
