@@ -1,7 +1,8 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { DONE_MARKER, doneMarkerSchema } from '../../electron/main/exports/doneMarker.ts';
 import { ExportsIncompleteError, writeExports, type ExportRequest } from '../../electron/main/exports/writeExports.ts';
 import { sampleMeasurements, sampleModel } from './sampleMeasurements.ts';
 import { syntheticStudy } from './syntheticStudy.ts';
@@ -40,7 +41,11 @@ describe('one export format failing', () => {
     expect(e.message).toMatch(/^DICOM SEG not written: \d+ source images share SOPInstanceUID/);
     expect(e.failures.map((f) => [f.format, f.error.code])).toEqual([['seg', 'E_DUPLICATE_SOP_UID']]);
     expect(e.written.map((w) => w.format)).toEqual(['nifti', 'nifti', 'json', 'csv', 'csv', 'pdf']);
-    expect(readdirSync(dir).sort()).toEqual(['infection.nii.gz', 'lesions.csv', 'lungs.nii.gz', 'measurements.csv', 'measurements.json', 'report.pdf']);
+    expect(readdirSync(dir).sort()).toEqual([DONE_MARKER, 'infection.nii.gz', 'lesions.csv', 'lungs.nii.gz', 'measurements.csv', 'measurements.json', 'report.pdf']);
     expect(existsSync(join(dir, 'seg.dcm'))).toBe(false);
+    // The other formats are committed as one set; the done-marker records the SEG's failure.
+    const marker = doneMarkerSchema.parse(JSON.parse(readFileSync(join(dir, DONE_MARKER), 'utf8')));
+    expect(marker.files.sort()).toEqual(['infection.nii.gz', 'lesions.csv', 'lungs.nii.gz', 'measurements.csv', 'measurements.json', 'report.pdf']);
+    expect(marker.failed.map((f) => [f.format, f.code])).toEqual([['seg', 'E_DUPLICATE_SOP_UID']]);
   });
 });

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +10,7 @@ import { INFECTION_SEGMENTS, LUNG_SEGMENTS } from '../../electron/common/export/
 import { isOpalError } from '../../electron/common/errors/index.ts';
 import { voxelToPatient } from '../../electron/common/volume/index.ts';
 import { EXPORT_FORMATS, parseExportFormats, writeExports, type ExportRequest } from '../../electron/main/exports/writeExports.ts';
+import { DONE_MARKER, doneMarkerSchema } from '../../electron/main/exports/doneMarker.ts';
 import { pythonHas, runPythonJson } from './externalTools.ts';
 import { pdfShownText } from './pdfText.ts';
 import { sampleMeasurements, sampleModel } from './sampleMeasurements.ts';
@@ -43,7 +45,20 @@ describe('writeExports', () => {
     expect(written.map((w) => w.path.slice(dir.length + 1)).sort()).toEqual(
       ['infection.nii.gz', 'lesions.csv', 'lungs.nii.gz', 'measurements.csv', 'measurements.json', 'report.pdf', 'seg.dcm'].sort(),
     );
-    expect(readdirSync(dir).sort()).toEqual(written.map((w) => w.path.slice(dir.length + 1)).sort());
+    expect(readdirSync(dir).sort()).toEqual([DONE_MARKER, ...written.map((w) => w.path.slice(dir.length + 1))].sort());
+  });
+
+  it('writes a done-marker last that lists every file with its size and sha256, and the model', () => {
+    const marker = doneMarkerSchema.parse(JSON.parse(readFileSync(join(dir, DONE_MARKER), 'utf8')));
+    expect(marker.files).toEqual(written.map((w) => w.path.slice(dir.length + 1)));
+    for (const name of marker.files) {
+      const bytes = readFileSync(join(dir, name));
+      expect(marker.bytes[name]).toBe(bytes.byteLength);
+      expect(marker.sha256[name]).toBe(createHash('sha256').update(bytes).digest('hex'));
+    }
+    expect(marker.formats).toEqual([...EXPORT_FORMATS]);
+    expect(marker.failed).toEqual([]);
+    expect(marker.modelSha256).toBe(sampleModel.sha256);
   });
 
   it('writes a seg.dcm that loads back to the same masks, and JSON, CSV and PDF that say what they must', () => {
@@ -121,7 +136,7 @@ print(json.dumps(out))
     const d = freshDir();
     const w = await writeExports(d, request(['json', 'csv']));
     expect(w.map((x) => x.format)).toEqual(['json', 'csv', 'csv']);
-    expect(readdirSync(d).sort()).toEqual(['lesions.csv', 'measurements.csv', 'measurements.json']);
+    expect(readdirSync(d).sort()).toEqual([DONE_MARKER, 'lesions.csv', 'measurements.csv', 'measurements.json']);
   });
 
   it('fails with E_WRITE_FAILED and creates nothing when the output folder cannot exist (its parent is a file)', async () => {
@@ -155,7 +170,7 @@ print(json.dumps(out))
       throw new Error('EIO: i/o error');
     };
     expect(await errorCode(writeExports(d, request(['json', 'csv']), { writeFile: failing }))).toBe('E_WRITE_FAILED');
-    expect(readdirSync(d)).toEqual(['measurements.json']);
+    expect(readdirSync(d).sort()).toEqual([DONE_MARKER, 'measurements.json']);
     expect(readFileSync(join(d, 'measurements.json'))).toEqual(before);
   });
 
@@ -168,7 +183,7 @@ print(json.dumps(out))
     // A non-empty folder where measurements.csv must go: rename() refuses it (EISDIR/ENOTEMPTY) for any user.
     mkdirSync(join(d, 'measurements.csv', 'occupied'), { recursive: true });
     expect(await errorCode(writeExports(d, request(['csv'])))).toBe('E_WRITE_FAILED');
-    expect(readdirSync(d).sort()).toEqual(['measurements.csv', 'measurements.json']);
+    expect(readdirSync(d).sort()).toEqual([DONE_MARKER, 'measurements.csv', 'measurements.json']);
     expect(statSync(join(d, 'measurements.csv')).isDirectory()).toBe(true);
     expect(readFileSync(join(d, 'measurements.json'))).toEqual(before);
   });
@@ -179,7 +194,10 @@ print(json.dumps(out))
     const req = request(['seg', 'json']);
     req.volume = { ...req.volume, meta: { patientId: 'X' } };
     expect(await errorCode(writeExports(d, req))).toBe('E_BAD_ARGUMENT');
-    expect(readdirSync(d)).toEqual(['measurements.json']);
+    expect(readdirSync(d).sort()).toEqual([DONE_MARKER, 'measurements.json']);
+    const marker = doneMarkerSchema.parse(JSON.parse(readFileSync(join(d, DONE_MARKER), 'utf8')));
+    expect(marker.files).toEqual(['measurements.json']);
+    expect(marker.failed.map((f) => [f.format, f.code])).toEqual([['seg', 'E_BAD_ARGUMENT']]);
   });
 
   it('refuses masks of another size with E_BAD_ARGUMENT', async () => {

@@ -267,11 +267,14 @@ describe('files that all carry one SOPInstanceUID', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/opal: E_DUPLICATE_SOP_UID: seg export not written: \d+ source images share SOPInstanceUID 1\.2\.826\.0\.1\.3680043\.8\.498\.4711/);
     expect(r.stdout).toMatch(/wrote 7 files/);
-    expect(readdirSync(out).sort()).toEqual(['infection-confidence.nii.gz', 'infection.nii.gz', 'lesions.csv', 'lungs.nii.gz', 'measurements.csv', 'measurements.json', 'report.pdf']);
-    expect(existsSync(join(out, DONE_MARKER))).toBe(false);
+    expect(readdirSync(out).sort()).toEqual([DONE_MARKER, 'infection-confidence.nii.gz', 'infection.nii.gz', 'lesions.csv', 'lungs.nii.gz', 'measurements.csv', 'measurements.json', 'report.pdf']);
+    // The seven files are committed as one set; the done-marker records the SEG's failure.
+    const marker = JSON.parse(readFileSync(join(out, DONE_MARKER), 'utf8')) as { files: string[]; failed: { format: string; code: string }[] };
+    expect(marker.files).toHaveLength(7);
+    expect(marker.failed.map((f) => [f.format, f.code])).toEqual([['seg', 'E_DUPLICATE_SOP_UID']]);
   });
 
-  it('in a batch, the study counts as failed (exit 1, FAILED E_DUPLICATE_SOP_UID) with its other exports written and no done-marker', async () => {
+  it('in a batch, the study counts as failed (exit 1, FAILED E_DUPLICATE_SOP_UID) with its other exports written, and the next batch run tries it again', async () => {
     const list = join(root, 'batch.txt');
     writeFileSync(list, `${dirs.duplicate}\n`);
     const out = join(root, 'out-batch');
@@ -281,7 +284,12 @@ describe('files that all carry one SOPInstanceUID', () => {
     const [folder] = readdirSync(out);
     expect(readdirSync(join(out, folder))).toContain('measurements.json');
     expect(existsSync(join(out, folder, 'seg.dcm'))).toBe(false);
-    expect(existsSync(join(out, folder, DONE_MARKER))).toBe(false);
+    // Its done-marker records the failed SEG, so the study is not finished for a batch run.
+    const marker = JSON.parse(readFileSync(join(out, folder, DONE_MARKER), 'utf8')) as { failed: { format: string }[] };
+    expect(marker.failed.map((f) => f.format)).toEqual(['seg']);
+    const again = await runOpal(['segment', '--batch', list, '--out', out, '--threads', '1'], env);
+    expect(again.code).toBe(1);
+    expect(again.stderr).not.toMatch(/already done/);
   });
 
   it('segment --json lists the failed export in the summary', async () => {

@@ -1,5 +1,8 @@
 import type { Command } from 'commander';
+import { dirname } from 'node:path';
 import { OpalError } from '../../common/errors/index.ts';
+import { checkOutputFile } from '../../main/exports/checkOutputFolder.ts';
+import { makeFolder } from '../../main/fs/makeFolder.ts';
 import { loadVolumeFromPath } from '../../main/studies/loadVolume.ts';
 import { writeNiftiFile } from '../../main/nifti/index.ts';
 
@@ -14,7 +17,10 @@ export interface ConvertResult {
 /** Loads a series (or a single DICOM file, or a NIfTI file) and writes it as NIfTI-1 in HU. */
 export async function convertToNifti(path: string, out: string, seriesInstanceUid?: string): Promise<ConvertResult> {
   if (!/\.nii(\.gz)?$/i.test(out)) throw new OpalError('E_BAD_ARGUMENT', `--out must end in .nii or .nii.gz (got ${out}).`);
+  // Before any work: an output OPAL cannot write is refused now, not after loading the series.
+  await checkOutputFile(out);
   const { volume, warnings, series } = await loadVolumeFromPath(path, { seriesInstanceUid });
+  await makeFolder(dirname(out));
   await writeNiftiFile(out, volume, { description: `OPAL HU ${series.modality ?? ''} ${series.description ?? ''}`.trim() });
   const v = volume.voxels;
   const datatype = v instanceof Int16Array ? 'int16' : v instanceof Float32Array ? 'float32' : v instanceof Uint8Array ? 'uint8' : 'uint16';

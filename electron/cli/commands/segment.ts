@@ -1,13 +1,12 @@
 import type { Command } from 'commander';
 import { SingleBar } from 'cli-progress';
 import { createHash } from 'node:crypto';
-import { readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { z } from 'zod';
 import { OpalError, toOpalError, type OpalErrorJson } from '../../common/errors/index.ts';
-import { ensureOutputFolder } from '../../main/fs/ensureOutputFolder.ts';
 import type { Measurements, ModelProvenance } from '../../common/quant/index.ts';
-import { writeFileAtomic } from '../../main/fs/writeFileAtomic.ts';
+import { checkOutputFolder, describeRecovered } from '../../main/exports/checkOutputFolder.ts';
+import { DONE_MARKER, readDoneMarker } from '../../main/exports/doneMarker.ts';
 import { closeInferenceService } from '../../main/inference/InferenceService.ts';
 import { resolveModel, type ResolvedModel } from '../../main/inference/loadModelManifest.ts';
 import {
@@ -24,15 +23,8 @@ import {
   type WrittenExport,
 } from '../../main/exports/writeExports.ts';
 
-/** Written last (atomically) into a study's output folder: the study is finished. */
-export const DONE_MARKER = '.opal-done.json';
-
-const DoneMarkerSchema = z.object({
-  input: z.string(),
-  modelSha256: z.string(),
-  formats: z.array(z.string()),
-  files: z.array(z.string()),
-});
+/** Written last into a study's output folder when its exports are in place (main/exports/doneMarker.ts). */
+export { DONE_MARKER };
 
 export interface SegmentSummary {
   input: string;
@@ -46,8 +38,8 @@ export interface SegmentSummary {
   skipped?: boolean;
   /**
    * Requested formats that could not be made (e.g. a DICOM SEG for images sharing one
-   * SOPInstanceUID): every other format was written, the study counts as failed (exit code 1) and
-   * no done-marker is left, so a batch run tries it again.
+   * SOPInstanceUID): every other format was written (with a done-marker that records the failure),
+   * the study counts as failed (exit code 1), and a batch run tries it again.
    */
   failedExports?: FailedExport[];
 }
@@ -75,7 +67,13 @@ function progressReporter(
   enabled: boolean,
   label: string,
 ): { update: (p: SegmentProgress) => void; stop: () => void } {
-  if (!enabled) return { update: () => undefined, stop: () => undefined };
+  // Test hook (README, "Test hooks"): one line per stage, so a test can interrupt at a known stage.
+  const trace = process.env.OPAL_TEST_TRACE === '1';
+  let lastStage: SegmentStage | undefined;
+  const traceStage = (p: SegmentProgress): void => {
+    if (trace && p.stage !== lastStage) process.stderr.write(`opal-test: stage ${(lastStage = p.stage)}\n`);
+  };
+  if (!enabled) return { update: traceStage, stop: () => undefined };
   const bar = new SingleBar({
     format: `${label} [{bar}] {percentage}% {stage}`,
     hideCursor: true,
@@ -85,6 +83,7 @@ function progressReporter(
   bar.start(100, 0, { stage: 'model' });
   return {
     update: (p) => {
+      traceStage(p);
       const [a, b] = STAGE_SPAN[p.stage];
       bar.update(Math.round(a + (b - a) * Math.min(1, Math.max(0, p.fraction))), { stage: p.stage });
     },
@@ -122,13 +121,17 @@ export async function readBatchList(listPath: string): Promise<string[]> {
   return studies;
 }
 
+/** Finished: a done-marker from this model lists every requested format as written (none failed). */
 async function isDone(outDir: string, model: ResolvedModel, formats: ExportFormat[]): Promise<boolean> {
-  try {
-    const marker = DoneMarkerSchema.parse(JSON.parse(await readFile(join(outDir, DONE_MARKER), 'utf8')));
-    return marker.modelSha256 === model.manifest.sha256 && formats.every((f) => marker.formats.includes(f));
-  } catch {
-    return false;
-  }
+  const marker = await readDoneMarker(outDir);
+  if (!marker || marker.modelSha256 !== model.manifest.sha256) return false;
+  return formats.every((f) => marker.formats.includes(f) && !marker.failed.some((x) => x.format === f));
+}
+
+/** Checks an output folder before any work; says on stderr what was left of a killed run there. */
+async function checkOutputFolderAndSay(outDir: string, tag = 'opal:'): Promise<void> {
+  const { recovered } = await checkOutputFolder(outDir);
+  for (const r of recovered) process.stderr.write(`${tag} note: ${describeRecovered(r)}\n`);
 }
 
 /** Segments one study and writes its exports, then the done-marker. */
@@ -149,9 +152,6 @@ export async function segmentOne(
       onProgress: reporter.update,
     });
     if (opts.signal.aborted) throw new OpalError('E_CANCELLED', 'Segmentation was cancelled.');
-    await ensureOutputFolder(outDir);
-    // A marker from an earlier run with other settings no longer describes this folder.
-    await rm(join(outDir, DONE_MARKER), { force: true }).catch(() => undefined);
     const t0 = performance.now();
     let files: WrittenExport[];
     let failedExports: FailedExport[] | undefined;
@@ -164,7 +164,7 @@ export async function segmentOne(
         measurements: result.measurements,
         model: result.provenance,
         formats,
-      });
+      }, { signal: opts.signal, input });
     } catch (e) {
       // One format's failure never discards the others: they are written, and the study fails.
       if (!(e instanceof ExportsIncompleteError)) throw e;
@@ -183,15 +183,6 @@ export async function segmentOne(
       previewLatencyMs: result.previewLatencyMs,
       ...(failedExports ? { failedExports } : {}),
     };
-    if (failedExports) return summary;
-    await writeFileAtomic(
-      join(outDir, DONE_MARKER),
-      JSON.stringify(
-        { input, modelSha256: model.manifest.sha256, formats, files: files.map((f) => basename(f.path)) },
-        null,
-        2,
-      ),
-    );
     return summary;
   } finally {
     reporter.stop();
@@ -248,39 +239,23 @@ export function registerSegmentCommand(program: Command): void {
         throw new OpalError('E_BAD_ARGUMENT', 'Name a study (DICOM folder or NIfTI file) or a --batch list.');
       const formats = parseExportFormats(opts.format);
       const threads = parseThreads(opts.threads);
-      const model = await resolveModel(opts.model);
       const outRoot = resolve(opts.out);
-      const controller = new AbortController();
-      let interrupted = false;
-      const onSigint = (): void => {
-        if (interrupted) process.exit(130);
-        interrupted = true;
-        process.stderr.write(
-          '\nopal: interrupted; stopping after cleaning up (press Ctrl-C again to quit at once)\n',
-        );
-        controller.abort();
-      };
-      process.on('SIGINT', onSigint);
+      const run = startInterruptibleRun();
+      const controller = run.controller;
       const tty = Boolean(process.stderr.isTTY) && !opts.json;
       try {
+        // Before any work: a folder OPAL cannot write is refused now, not after the inference.
+        await checkOutputFolderAndSay(outRoot);
+        const model = await resolveModel(opts.model);
+        if (controller.signal.aborted) throw new OpalError('E_CANCELLED', 'Segmentation was cancelled.');
         if (study) {
-          let summary: SegmentSummary;
-          try {
-            summary = await segmentOne(resolve(study), outRoot, model, formats, {
-              threads,
-              series: opts.series,
-              signal: controller.signal,
-              progress: tty,
-              label: basename(study),
-            });
-          } catch (e) {
-            if (interrupted && toOpalError(e).code === 'E_CANCELLED') {
-              process.stderr.write('opal: interrupted; nothing was written\n');
-              process.exitCode = 130;
-              return;
-            }
-            throw e;
-          }
+          const summary = await segmentOne(resolve(study), outRoot, model, formats, {
+            threads,
+            series: opts.series,
+            signal: controller.signal,
+            progress: tty,
+            label: basename(study),
+          });
           if (opts.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
           else {
             process.stdout.write(`${summary.input}: ${formatSummaryLine(summary)}\n`);
@@ -293,6 +268,11 @@ export function registerSegmentCommand(program: Command): void {
             for (const f of summary.failedExports) process.stderr.write(`opal: ${f.error.code}: ${failedExportLine(f)}\n`);
             process.exitCode = 1;
           }
+          if (run.interrupted()) {
+            // Ctrl-C came after the done-marker was in place: the exports are complete.
+            process.stderr.write(`opal: interrupted after the exports were complete (${summary.files.length} files and the done-marker in ${summary.outDir})\n`);
+            process.exitCode = 130;
+          }
           return;
         }
         const studies = await readBatchList(opts.batch!);
@@ -302,6 +282,16 @@ export function registerSegmentCommand(program: Command): void {
           if (controller.signal.aborted) break;
           const outDir = join(outRoot, studyFolderName(input));
           const tag = `[${i + 1}/${studies.length}]`;
+          try {
+            // Also finishes or rolls back what a killed run left in this study's folder.
+            await checkOutputFolderAndSay(outDir, `${tag} ${input}:`);
+          } catch (e) {
+            const err = toOpalError(e);
+            failed++;
+            summaries.push({ input, outDir, error: err.toJSON() });
+            process.stderr.write(`${tag} ${input}: FAILED ${err.code}: ${err.message}\n`);
+            continue;
+          }
           if (await isDone(outDir, model, formats)) {
             process.stderr.write(`${tag} ${input}: already done, skipped (${outDir})\n`);
             summaries.push({ input, outDir, skipped: true } as SegmentSummary);
@@ -333,16 +323,65 @@ export function registerSegmentCommand(program: Command): void {
           }
         }
         if (opts.json)
-          process.stdout.write(JSON.stringify({ studies: summaries, failed, interrupted }, null, 2) + '\n');
-        if (interrupted) {
+          process.stdout.write(JSON.stringify({ studies: summaries, failed, interrupted: run.interrupted() }, null, 2) + '\n');
+        if (run.interrupted()) {
+          const finished = summaries.filter((x) => !('error' in x) && !x.failedExports).length;
           process.stderr.write(
-            `opal: batch interrupted after ${summaries.length} of ${studies.length} studies; run the same command again to resume\n`,
+            `opal: batch interrupted after ${summaries.length} of ${studies.length} studies (${finished} with a done-marker; a study folder without one holds no new file); run the same command again to resume\n`,
           );
           process.exitCode = 130;
         } else if (failed > 0) process.exitCode = 1;
+      } catch (e) {
+        if (!run.interrupted()) throw e;
+        // Interrupted: exit 130 whatever the work was doing, saying what is left.
+        const err = toOpalError(e);
+        process.stderr.write(
+          err.code === 'E_CANCELLED' ? 'opal: interrupted; nothing was written\n' : `opal: interrupted; ${err.code}: ${err.message}\n`,
+        );
+        process.exitCode = 130;
       } finally {
-        process.off('SIGINT', onSigint);
         await closeInferenceService();
+        run.finish();
       }
     });
 }
+
+/**
+ * Ctrl-C for one `opal segment` run: the first aborts the work (what is being written is rolled
+ * back, nothing more is put in place) and the run ends with exit code 130; a second quits at once
+ * (an export being put in place is then rolled back by the next run into its folder). The handler
+ * stays installed once the run is over, so a Ctrl-C in the last moments still exits 130.
+ */
+function startInterruptibleRun(): { controller: AbortController; interrupted: () => boolean; finish: () => void } {
+  const controller = new AbortController();
+  let interrupted = false;
+  let finished = false;
+  sigintHandler = (): void => {
+    if (finished) {
+      process.stderr.write('\nopal: interrupted after the run had finished; its results stand as reported above\n');
+      process.exitCode = 130;
+      return;
+    }
+    if (interrupted) {
+      process.stderr.write('opal: quitting at once\n');
+      process.exit(130);
+    }
+    interrupted = true;
+    process.stderr.write('\nopal: interrupted; stopping without writing anything more (press Ctrl-C again to quit at once)\n');
+    controller.abort();
+  };
+  if (!sigintInstalled) {
+    sigintInstalled = true;
+    process.on('SIGINT', () => sigintHandler?.());
+  }
+  return {
+    controller,
+    interrupted: () => interrupted,
+    finish: () => {
+      finished = true;
+    },
+  };
+}
+
+let sigintHandler: (() => void) | undefined;
+let sigintInstalled = false;

@@ -2,33 +2,39 @@
  * Writes the standard exports of one segmented study into a folder: seg.dcm, infection.nii.gz,
  * lungs.nii.gz, measurements.json, measurements.csv + lesions.csv, report.pdf (whichever formats are asked for).
  *
+ * The output folder is checked (checkOutputFolder) before anything is encoded; the unfinished
+ * exports of an earlier, killed run there are finished or rolled back first.
+ *
  * One format's failure never discards the others: each format is encoded on its own, and one that
  * cannot be made (a DICOM SEG for images that share one SOPInstanceUID, or for a NIfTI input) is
- * left out while every other format is written; writeExports then throws ExportsIncompleteError
- * (the failed format's code and reason, and the files that were written).
+ * left out while every other format is written, the failure recorded in the done-marker;
+ * writeExports then throws ExportsIncompleteError (the failed format's code and reason, and the
+ * files that were written).
  *
- * Writing is all or nothing: the encoded files are written (temp name + fsync + rename,
- * writeFileAtomic) into a hidden staging folder inside the output folder, and only then renamed
- * into place. If any step fails (folder not writable, disk full), the files of this run are
- * removed, the staging folder with them, and an E_WRITE_FAILED OpalError is thrown: a batch that
- * resumes by looking for finished outputs never sees a half-written file set.
+ * Writing is all or nothing (commitExportSet): the files are staged in a hidden folder inside the
+ * output folder, put in place together, and the done-marker `.opal-done.json` is written last. A
+ * failure while writing (disk full, I/O error) or a cancellation rolls back to the folder as it was
+ * and throws E_WRITE_FAILED (or E_CANCELLED).
  */
-import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
-import { OpalError, isOpalError, toOpalError, type OpalErrorJson } from '../../common/errors/index.ts';
+import { OpalError, toOpalError, type OpalErrorJson } from '../../common/errors/index.ts';
 import { encodeDicomSeg } from '../../common/export/dicomSeg.ts';
 import { encodeLesionsCsv } from '../../common/export/lesionsCsv.ts';
 import { encodeMeasurementsCsv } from '../../common/export/measurementsCsv.ts';
 import { encodeMeasurementsJson, measurementsDocument, studyIdentifiersFromMeta } from '../../common/export/measurementsJson.ts';
-import { buildReportPdf } from '../../common/export/report/buildReportPdf.ts';
+import { buildReportPdf, type ReportModelCard } from '../../common/export/report/buildReportPdf.ts';
 import { INFECTION_SEGMENTS, LUNG_SEGMENTS } from '../../common/export/segmentCodes.ts';
 import { labelmapOnSegGrid, segSourceFromVolume } from '../../common/export/segSourceFromVolume.ts';
 import { encodeNifti1 } from '../../common/nifti/index.ts';
 import type { Measurements, ModelProvenance } from '../../common/quant/index.ts';
 import type { Volume } from '../../common/volume/index.ts';
-import { writeFileAtomic } from '../fs/writeFileAtomic.ts';
+import { checkOutputFolder } from './checkOutputFolder.ts';
+import { reportModelCard } from './reportModelCard.ts';
+import { commitExportSet } from './commitExportSet.ts';
+import { nodeExportFileSystem, type ExportFileSystem, type ExportStepHooks } from './exportFileSystem.ts';
+import { exportTestHooksFromEnv } from './exportTestHooks.ts';
 
 /** gzip on Node's zlib thread pool: both masks compress in parallel, off the main thread. */
 const gzipAsync = promisify(gzip);
@@ -61,6 +67,8 @@ export interface ExportRequest {
   formats: ExportFormat[];
   /** Time stamped into every file (default: now). */
   generatedAt?: Date;
+  /** The model card printed in report.pdf (default: the manifest of `model` when its hash matches, reportModelCard). */
+  modelCard?: ReportModelCard;
 }
 
 export interface WrittenExport {
@@ -69,8 +77,16 @@ export interface WrittenExport {
 }
 
 export interface WriteExportsOptions {
-  /** Writes one whole file (default writeFileAtomic). Tests inject one that fails. */
+  /** Writes one whole new file into the staging folder. Tests inject one that fails. */
   writeFile?: (path: string, data: Uint8Array | string) => Promise<void>;
+  /** The file operations (default: node:fs). Tests inject faults. */
+  fs?: ExportFileSystem;
+  /** Called before each step of the commit (default: the test hooks of the environment, exportTestHooks.ts). */
+  hooks?: ExportStepHooks;
+  /** Aborting before the done-marker is in place rolls everything back and throws E_CANCELLED. */
+  signal?: AbortSignal;
+  /** The study the exports come from, recorded in the done-marker. */
+  input?: string;
 }
 
 export interface EncodedFile {
@@ -200,55 +216,56 @@ async function encodeFormat(format: ExportFormat, req: ExportRequest, generatedA
     files.push({ name: 'lesions.csv', format: 'csv', data: encodeLesionsCsv(doc()) });
   }
   if (format === 'pdf') {
-    const data = await buildReportPdf({ volume: req.volume, lungs: req.lungs, infection: req.infection, measurements: req.measurements, model: req.model, study, generatedAt });
+    const modelCard = req.modelCard ?? (await reportModelCard(req.model));
+    const data = await buildReportPdf({ volume: req.volume, lungs: req.lungs, infection: req.infection, measurements: req.measurements, model: req.model, study, modelCard, generatedAt });
     files.push({ name: 'report.pdf', format: 'pdf', data });
   }
   return files;
 }
 
-function writeFailed(outDir: string, e: unknown): OpalError {
-  if (isOpalError(e) && e.code === 'E_WRITE_FAILED') return e;
-  const reason = e instanceof Error ? e.message : String(e);
-  return new OpalError('E_WRITE_FAILED', `Could not write the exports to ${outDir}: ${reason}`, outDir);
-}
-
 /**
- * Encodes and writes the requested formats. When some format cannot be made, the others are still
- * written and ExportsIncompleteError is thrown after them (see the top of this file).
+ * Checks the folder, encodes and writes the requested formats. When some format cannot be made, the
+ * others are still written and ExportsIncompleteError is thrown after them (see the top of this file).
  */
 export async function writeExports(outDir: string, req: ExportRequest, options: WriteExportsOptions = {}): Promise<WrittenExport[]> {
+  await checkOutputFolder(outDir);
   let encoded: { files: EncodedFile[]; failures: FailedExport[] };
   try {
     encoded = await encodeEachExport(req);
   } catch (e) {
     throw toOpalError(e); // coded errors pass through; anything else becomes E_INTERNAL
   }
-  const written = encoded.files.length > 0 ? await writeEncodedExports(outDir, encoded.files, options) : [];
+  const written =
+    encoded.files.length > 0
+      ? await writeEncodedExports(outDir, encoded.files, {
+          ...options,
+          formats: req.formats,
+          failed: encoded.failures,
+          model: { name: req.model.name, version: req.model.version, sha256: req.model.sha256 },
+        })
+      : [];
   if (encoded.failures.length > 0) throw new ExportsIncompleteError(written, encoded.failures);
   return written;
 }
 
-/** Writes files from encodeExports() all or nothing (see the top of this file). */
-export async function writeEncodedExports(outDir: string, files: EncodedFile[], options: WriteExportsOptions = {}): Promise<WrittenExport[]> {
-  const writeFile = options.writeFile ?? writeFileAtomic;
+/** Writes files from encodeExports() all or nothing, the done-marker last (see the top of this file). */
+export async function writeEncodedExports(
+  outDir: string,
+  files: EncodedFile[],
+  options: WriteExportsOptions & { formats?: ExportFormat[]; failed?: FailedExport[]; model?: { name: string; version: string; sha256: string } } = {},
+): Promise<WrittenExport[]> {
   const dir = resolve(outDir);
-  let staging: string | undefined;
-  const placed: string[] = [];
-  try {
-    await mkdir(dir, { recursive: true });
-    staging = await mkdtemp(join(dir, '.opal-export-'));
-    for (const f of files) await writeFile(join(staging, f.name), f.data);
-    for (const f of files) {
-      const target = join(dir, f.name);
-      await rename(join(staging, f.name), target);
-      placed.push(target);
-    }
-  } catch (e) {
-    // Leave nothing of this run behind: neither staged files nor a partial set in the folder.
-    await Promise.all(placed.map((p) => rm(p, { force: true })));
-    if (staging) await rm(staging, { recursive: true, force: true });
-    throw writeFailed(dir, e);
-  }
-  await rm(staging, { recursive: true, force: true });
+  const base = options.fs ?? nodeExportFileSystem;
+  await commitExportSet(dir, files, {
+    fs: options.writeFile ? { ...base, writeNewFile: options.writeFile } : base,
+    hooks: options.hooks ?? exportTestHooksFromEnv(options.signal),
+    signal: options.signal,
+    marker: {
+      formats: options.formats ?? [...new Set(files.map((f) => f.format))],
+      failed: (options.failed ?? []).map((f) => ({ format: f.format, code: f.error.code, message: f.error.message })),
+      ...(options.model ? { model: options.model, modelSha256: options.model.sha256 } : {}),
+      ...(options.input ? { input: options.input } : {}),
+    },
+  });
   return files.map((f) => ({ path: join(dir, f.name), format: f.format }));
 }
