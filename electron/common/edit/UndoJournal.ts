@@ -67,6 +67,11 @@ export class UndoJournal {
     return this.done;
   }
 
+  /** The undone edits that redo can bring back; the next redo is the last. */
+  redoEntries(): readonly StrokeDiff[] {
+    return this.undone;
+  }
+
   clear(): void {
     this.done = [];
     this.undone = [];

@@ -6,3 +6,5 @@ export { encodeJournal, decodeJournal } from './journalCodec.ts';
 export { findSmallIslands, type IslandRemoval } from './removeIslands.ts';
 export { findHoles, type HoleFill } from './fillHoles.ts';
 export { interpolateSlices, distanceToMask2d, type SliceInterpolation } from './interpolateSlices.ts';
+export { encodeJournalRecord, encodeJournalLog, decodeJournalLog, type JournalRecord, type DecodedJournalLog } from './journalLog.ts';
+export { encodeLabelmapSnapshot, decodeLabelmapSnapshot, type LabelmapSnapshot, type SnapshotArrayName } from './labelmapSnapshot.ts';

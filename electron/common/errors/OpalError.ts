@@ -37,6 +37,7 @@ export const ErrorCodes = {
   E_MODEL_LOAD: 'Model could not be loaded',
   E_NO_LUNGS: 'No lungs found in the volume',
   E_CANCELLED: 'Cancelled by the user',
+  E_UNSAVED_EDITS: 'This would replace edits made by hand; choose to keep or discard them first',
   E_WRITE_FAILED: 'The output could not be written',
   E_PATH_NOT_GRANTED: 'The folder was not chosen in a folder dialog of OPAL',
   E_INTERNAL: 'Internal error',

@@ -100,8 +100,27 @@ export interface VolumeInfo {
   frameOfReferenceUid?: string;
   seriesDescription?: string;
   patientName?: string;
+  patientId?: string;
+  /** DICOM StudyDate, YYYYMMDD as stored. */
+  studyDate?: string;
   /** Loader warnings (irregular spacing, etc.) to show to the user. */
   warnings: string[];
+  /** Work on this series autosaved by an earlier session (a crash, or edits kept when closing): offer to restore it. */
+  autosave?: AutosaveSummary;
+}
+
+/** Where the labelmap that edits start from came from. */
+export type LabelmapSource = 'none' | 'model' | 'import';
+
+/** An autosave found for a series (PersistenceService): the base labelmap plus an append-only edit journal. */
+export interface AutosaveSummary {
+  /** When the autosave was last written (ISO 8601). */
+  savedAt: string;
+  /** Journal records (strokes, engine edits, undos, redos) that a restore replays. */
+  edits: number;
+  source: LabelmapSource;
+  /** Bytes of a record torn by a crash at the journal's end (0: none); that record is not replayed. */
+  tornBytes: number;
 }
 
 export interface ModelCard {
@@ -142,6 +161,29 @@ export interface EditResult {
   measurements: Measurements | null;
   canUndo: boolean;
   canRedo: boolean;
+  /** The labelmap holds edits by hand (re-segmenting would need a choice about them). */
+  edited: boolean;
+  /** Edited and not exported or saved as a project since (closing asks first). */
+  unsavedEdits: boolean;
+  /** The edit is applied, but the autosave could not be written (disk full, permissions). */
+  autosaveProblem?: OpalErrorJson;
+}
+
+export interface RestoreResult extends EditResult {
+  hasInfection: boolean;
+  hasLungs: boolean;
+  /** Journal records replayed onto the base labelmap. */
+  replayedEdits: number;
+  /** Bytes of a torn last record that could not be replayed (0: none). */
+  tornBytes: number;
+}
+
+/** What the engine holds in memory (the many-studies check: volumes are released on close). */
+export interface EngineStats {
+  openVolumes: number;
+  rssBytes: number;
+  heapUsedBytes: number;
+  arrayBuffersBytes: number;
 }
 
 export interface IslandsResult extends EditResult {
@@ -174,6 +216,12 @@ export const INVESTIGATIONAL_NOTICE = 'Investigational software, not a medical d
 
 const NoArgs = z.object({}).strict();
 const HandleArgs = z.object({ volumeHandle: VolumeHandleSchema }).strict();
+/**
+ * What a segmentation does to a labelmap edited by hand: 'refuse' (default) fails with
+ * E_UNSAVED_EDITS, 'keep' lets the model relabel only voxels no edit touched, 'replace' discards the edits.
+ */
+export const EditsPolicySchema = z.enum(['refuse', 'keep', 'replace']);
+export type EditsPolicy = z.infer<typeof EditsPolicySchema>;
 
 export const contract = {
   getAppInfo: { args: NoArgs, result: {} as AppInfo },
@@ -192,10 +240,20 @@ export const contract = {
     args: z.object({ path: PathSchema, seriesInstanceUid: SeriesUidSchema.optional() }).strict(),
     result: {} as VolumeInfo,
   },
-  closeVolume: { args: HandleArgs, result: {} as { closed: boolean } },
-  segment: { args: HandleArgs, result: {} as SegmentResult },
+  /** Releases a volume; `discardAutosave` also deletes its autosaved work (the user chose Discard). */
+  closeVolume: { args: z.object({ volumeHandle: VolumeHandleSchema, discardAutosave: z.boolean().optional() }).strict(), result: {} as { closed: boolean } },
+  segment: { args: z.object({ volumeHandle: VolumeHandleSchema, edits: EditsPolicySchema.optional() }).strict(), result: {} as SegmentResult },
   cancelSegmentation: { args: HandleArgs, result: {} as { cancelled: boolean } },
-  getLabelmapRevision: { args: HandleArgs, result: {} as { revision: number; hasInfection: boolean; hasLungs: boolean } },
+  getLabelmapRevision: { args: HandleArgs, result: {} as { revision: number; hasInfection: boolean; hasLungs: boolean; edited: boolean; unsavedEdits: boolean } },
+  /** Replays the series' autosave (VolumeInfo.autosave) onto the loaded volume: base labelmap, then the journal. */
+  restoreAutosave: { args: HandleArgs, result: {} as RestoreResult },
+  /** Deletes the series' autosave (the user chose to start over). */
+  discardAutosave: { args: HandleArgs, result: {} as { discarded: boolean } },
+  /** Writes the work on a volume (base labelmap + journal) as one project file (README: project files). */
+  saveProject: { args: z.object({ volumeHandle: VolumeHandleSchema, path: PathSchema }).strict(), result: {} as { path: string } },
+  /** Opens a project file saved for this same series onto the loaded volume; E_GEOMETRY_MISMATCH for another series. */
+  openProject: { args: z.object({ volumeHandle: VolumeHandleSchema, path: PathSchema }).strict(), result: {} as RestoreResult },
+  getEngineStats: { args: NoArgs, result: {} as EngineStats },
   commitStroke: {
     args: z.object({ volumeHandle: VolumeHandleSchema, diff: LabelmapDiffSchema }).strict(),
     result: {} as EditResult,

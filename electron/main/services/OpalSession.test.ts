@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OpalSession } from './OpalSession.ts';
 import { createEngineServices } from './createEngineServices.ts';
-import { decodeJournal } from '../../common/edit/index.ts';
+import { decodeJournalLog } from '../../common/edit/index.ts';
 import { writeE2eStudy } from '../../../test/e2e/e2eStudy.ts';
 
 describe('OpalSession over the real engine', () => {
@@ -43,9 +43,10 @@ describe('OpalSession over the real engine', () => {
     expect(r).toMatchObject({ canUndo: true, canRedo: false });
     const painted = session.binary({ kind: 'infection', volumeHandle: handle }).slice();
     expect([painted[5], painted[6], painted[700], painted[7]]).toEqual([1, 2, 1, 0]);
-    const saved = decodeJournal(new Uint8Array(await readFile(session.autosavePath(handle))));
-    expect(saved).toHaveLength(1);
-    expect([...saved[0].indices]).toEqual([5, 6, 700]);
+    await session.flushAutosave(handle);
+    const saved = decodeJournalLog(new Uint8Array(await readFile(join(session.autosaveFolder(handle), 'journal-1.opaljournal'))));
+    expect(saved.records).toHaveLength(1);
+    expect(saved.records[0].kind === 'edit' && [...saved.records[0].diff.indices]).toEqual([5, 6, 700]);
 
     const u = await session.undo({ volumeHandle: handle });
     expect(u?.applied).toEqual({ indices: [5, 6, 700], values: [0, 0, 0] });

@@ -39,6 +39,7 @@ export const ERROR_ADVICE: Record<ErrorCode, string> = {
   E_MODEL_LOAD: 'The model could not be loaded on this computer.',
   E_NO_LUNGS: 'No lungs were found in this volume. Is it a chest CT?',
   E_CANCELLED: 'Cancelled.',
+  E_UNSAVED_EDITS: 'The labelmap holds your edits: choose whether to keep them (the model relabels only what you did not touch) or to discard them.',
   E_WRITE_FAILED: 'The output could not be written. Check the folder exists and you may write to it.',
   E_PATH_NOT_GRANTED: 'OPAL reads and writes only folders you chose with its Browse/Choose buttons, the File menu, a dropped folder or the recent list (and the folders inside them). Choose the folder again.',
   E_INTERNAL: 'Something went wrong inside OPAL. Please report it with the message below.',
