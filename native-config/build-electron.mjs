@@ -8,6 +8,7 @@
 //   out/cli/opal.mjs                the `opal` command
 //   out/workers/inferenceWorker.mjs the onnxruntime worker thread
 //   out/workers/decodeWorker.mjs    the WASM codec worker threads
+//   out/workers/scanWorker.mjs      the header-reading worker threads of a folder scan
 //   out/chunks/*.mjs                code the entries above share (one copy, so what the test host and
 //                                   the CLI run is what the app runs)
 //   out/preload/preload.cjs         the preload (CommonJS: a sandboxed preload cannot import ES modules)
@@ -46,6 +47,7 @@ await build({
     'cli/opal': 'electron/cli/opalBundleEntry.ts',
     'workers/inferenceWorker': 'electron/main/inference/inferenceWorker.ts',
     'workers/decodeWorker': 'electron/main/decode/decodeWorker.ts',
+    'workers/scanWorker': 'electron/main/studies/scanWorker.ts',
   },
   outdir: 'out',
   format: 'esm',

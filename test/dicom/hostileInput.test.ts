@@ -175,18 +175,21 @@ describe('hostile input: files that are not regular files', () => {
     await expect(loadVolumeFromPath(fifo)).rejects.toMatchObject({ code: 'E_UNREADABLE' });
   });
 
-  it('lists a FIFO and a link to a folder inside a folder as skipped, and reads a link to a file', async () => {
+  it('lists a FIFO and a broken link inside a folder as skipped, reads a link to a file, and follows a link to a folder once', async () => {
     const dir = folder(axialSeries(2));
     const other = folder([{ name: 'x.dcm', bytes: axialSeries(3)[2].bytes }]);
     execFileSync('mkfifo', [join(dir, 'pipe')]);
     symlinkSync(join(other, 'x.dcm'), join(dir, 'linked.dcm'));
     symlinkSync(other, join(dir, 'linked-folder'));
     symlinkSync(join(dir, 'nowhere'), join(dir, 'broken'));
+    symlinkSync(dir, join(other, 'back-to-dir'));
     const scan = await scanPath(dir);
-    expect(scan.series.map((s) => s.summary.dims[2])).toEqual([3]);
+    // linked.dcm and linked-folder/x.dcm are one image twice; the loop back through other/back-to-dir
+    // is listed, not followed.
+    expect(scan.series.map((s) => s.summary.fileCount)).toEqual([4]);
     expect(scan.skipped.map((s) => [s.path.slice(dir.length + 1), s.code]).sort()).toEqual([
       ['broken', 'E_NOT_FOUND'],
-      ['linked-folder', 'E_UNREADABLE'],
+      ['linked-folder/back-to-dir', 'E_UNREADABLE'],
       ['pipe', 'E_UNREADABLE'],
     ]);
   });

@@ -27,3 +27,12 @@ export const MAX_INFLATED_BYTES = 2 ** 30;
 export function inflatedByteLimit(compressedBytes: number): number {
   return Math.min(MAX_INFLATED_BYTES, Math.max(64 * 2 ** 20, 100 * compressedBytes));
 }
+
+/**
+ * A deflate bomb is refused as soon as it shows itself: once a deflated data set has inflated to
+ * DEFLATE_RATIO_CHECK_BYTES, it may not have grown more than MAX_DEFLATE_RATIO times the compressed
+ * bytes read so far (real images compress 2-20 times; an all-zero stream a thousand times). Without
+ * this, a bomb costs the inflation up to inflatedByteLimit (seconds) before it is refused.
+ */
+export const MAX_DEFLATE_RATIO = 200;
+export const DEFLATE_RATIO_CHECK_BYTES = 4 * 2 ** 20;

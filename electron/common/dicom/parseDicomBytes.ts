@@ -3,7 +3,7 @@ import { Inflate } from 'fflate';
 import { OpalError, isOpalError } from '../errors/index.ts';
 import { TransferSyntax } from './pixels/frames.ts';
 import { MEDIA_STORAGE_DIRECTORY_SOP_CLASS, Tag } from './tags.ts';
-import { inflatedByteLimit } from './limits.ts';
+import { DEFLATE_RATIO_CHECK_BYTES, MAX_DEFLATE_RATIO, inflatedByteLimit } from './limits.ts';
 
 export interface ParsedDicom {
   dataSet: DataSet;
@@ -69,15 +69,21 @@ export function inflateBounded(body: Uint8Array, source?: string): Uint8Array {
   const limit = inflatedByteLimit(body.length);
   const chunks: Uint8Array[] = [];
   let total = 0;
+  let consumed = 0;
   const inflater = new Inflate((chunk) => {
     total += chunk.length;
     if (total > limit) {
       throw new OpalError('E_TOO_LARGE', `The deflated data set (${body.length} bytes) inflates to more than ${limit} bytes, OPAL's limit for a file of this size; it was not read further.`, source);
     }
+    if (total > DEFLATE_RATIO_CHECK_BYTES && total > MAX_DEFLATE_RATIO * consumed) {
+      throw new OpalError('E_TOO_LARGE', `The deflated data set inflates more than ${MAX_DEFLATE_RATIO} times (${total} bytes from the first ${consumed} of ${body.length} compressed bytes): a deflate bomb, not an image; it was not read further.`, source);
+    }
     chunks.push(chunk);
   });
-  for (let at = 0; at < body.length; at += INFLATE_INPUT_CHUNK) {
-    inflater.push(body.subarray(at, Math.min(body.length, at + INFLATE_INPUT_CHUNK)), at + INFLATE_INPUT_CHUNK >= body.length);
+  // Small steps first (a bomb shows itself within its first kilobytes), then larger ones.
+  for (let at = 0, step = 1024; at < body.length; at += step, step = Math.min(INFLATE_INPUT_CHUNK, step * 2)) {
+    consumed = Math.min(body.length, at + step);
+    inflater.push(body.subarray(at, consumed), consumed >= body.length);
   }
   if (body.length === 0) inflater.push(body, true);
   if (chunks.length === 1) return chunks[0];

@@ -42,7 +42,14 @@ export interface DicomHeaderRead {
  * handle serves the stat and the probe, which run at once (a folder scan is dominated by these
  * round trips, not by bytes).
  */
-export async function readDicomHeader(path: string): Promise<DicomHeaderRead> {
+export async function readDicomHeader(path: string): Promise<DicomHeaderRead>;
+/**
+ * With `probeOnly`, answers only from the first HEADER_PROBE_BYTES (a parse whose cost is bounded by
+ * them): undefined when the whole file would have to be read (a header past the probe, a deflated
+ * data set), which a scan then reads in a worker with a time and memory budget (scanPool.ts).
+ */
+export async function readDicomHeader(path: string, opts: { probeOnly: true }): Promise<DicomHeaderRead | undefined>;
+export async function readDicomHeader(path: string, opts?: { probeOnly?: boolean }): Promise<DicomHeaderRead | undefined> {
   // O_NONBLOCK: opening or reading a FIFO (or a device) must not wait for a writer; it is refused below.
   const fh = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
@@ -75,6 +82,7 @@ export async function readDicomHeader(path: string): Promise<DicomHeaderRead> {
         if (!isOpalError(e)) throw e;
       }
     }
+    if (probeLen < size && opts?.probeOnly) return undefined;
     const all = probeLen < size ? await readWholeFile(path) : probe;
     return { parsed: parseDicomBytes(all, { headerOnly: true, source: path }), ...stamp };
   } finally {

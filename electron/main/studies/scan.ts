@@ -1,14 +1,11 @@
 import { readdir, stat } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { OpalError, toOpalError, type ErrorCode } from '../../common/errors/index.ts';
-import { isDicomdir, readDirectoryRecords } from '../../common/dicom/dicomdir.ts';
-import { parseDicomBytes } from '../../common/dicom/parseDicomBytes.ts';
-import { readFrameHeaders, type FrameHeader } from '../../common/dicom/readFrameHeaders.ts';
+import type { FrameHeader } from '../../common/dicom/readFrameHeaders.ts';
 import { planSeries, splitSeries, type SeriesGeometry, type VolumeWarning } from '../../common/dicom/series.ts';
-import { TransferSyntax } from '../../common/dicom/pixels/frames.ts';
-import { Tag } from '../../common/dicom/tags.ts';
 import type { Mat3, Vec3 } from '../../common/volume/index.ts';
-import { readDicomHeader, readWholeFile } from './readDicomHeader.ts';
+import { scanFile, type FileOutcome } from './scanFile.ts';
+import { ScanPool } from './scanPool.ts';
 
 export interface SkippedFile {
   path: string;
@@ -28,6 +25,15 @@ export interface ScanOptions {
   signal?: AbortSignal;
   /** Files read at once (default 16). */
   concurrency?: number;
+  /**
+   * Read headers in worker threads with a per-file time and memory budget (ScanPool), so one file
+   * cannot stall or exhaust the scan. Default: when more than one file is read.
+   */
+  isolate?: boolean;
+  /** Per-file time budget of an isolated scan (default 10 000 ms); past it: E_RESOURCE_LIMIT. */
+  fileTimeoutMs?: number;
+  /** Per-worker JavaScript heap of an isolated scan in MB (default 1024); past it: E_RESOURCE_LIMIT. */
+  workerHeapMb?: number;
 }
 
 /** Size and modification time at scan time: loading refuses a file that changed since. */
@@ -82,6 +88,9 @@ export interface ScanResult {
   notes: { path: string; message: string }[];
 }
 
+/** From this many files on, the scan's workers start at once (they boot while headers are read inline). */
+const WARM_POOL_FILES = 64;
+
 function checkAborted(signal?: AbortSignal): void {
   if (signal?.aborted) throw new OpalError('E_CANCELLED', 'The scan was cancelled.');
 }
@@ -94,103 +103,48 @@ function describeOther(e: { isFIFO(): boolean; isSocket(): boolean; isCharacterD
 
 /**
  * The regular files under root (recursively), and every other entry with the reason it is not
- * read: a FIFO or device would block or never end. A symbolic link to a regular file is read; a
- * link to a folder is listed and not followed (no loops), a broken link is listed.
+ * read: a FIFO or device would block or never end. A symbolic link to a regular file is read; a link
+ * to a folder is followed once (a folder reached a second time, through a loop or another link, is
+ * listed and not read again); a broken link is listed.
  */
 async function listFiles(root: string, opts: ScanOptions): Promise<{ files: string[]; skipped: SkippedFile[] }> {
   const out: string[] = [];
   const skipped: SkippedFile[] = [];
+  const seen = new Set<string>();
+  const rootStat = await stat(root);
+  seen.add(`${rootStat.dev}:${rootStat.ino}`);
   const stack = [root];
   while (stack.length > 0) {
     checkAborted(opts.signal);
     const dir = stack.pop() as string;
-    const entries = await readdir(dir, { withFileTypes: true });
+    let entries;
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch (err) {
+      skipped.push({ path: dir, code: 'E_UNREADABLE', message: `The folder could not be read (${(err as NodeJS.ErrnoException).code ?? String(err)}).` });
+      continue;
+    }
     for (const e of entries) {
       const p = join(dir, e.name);
-      if (e.isDirectory()) stack.push(p);
-      else if (e.isFile()) out.push(p);
-      else if (e.isSymbolicLink()) {
+      if (e.isFile()) out.push(p);
+      else if (e.isDirectory() || e.isSymbolicLink()) {
         const target = await stat(p).catch((err: NodeJS.ErrnoException) => err);
-        if (target instanceof Error) skipped.push({ path: p, code: target.code === 'ENOENT' ? 'E_NOT_FOUND' : 'E_UNREADABLE', message: `Symbolic link that leads nowhere readable (${target.code ?? target.message}).` });
-        else if (target.isFile()) out.push(p);
-        else if (target.isDirectory()) skipped.push({ path: p, code: 'E_UNREADABLE', message: 'Symbolic link to a folder; not followed (open its target to scan it).' });
+        if (target instanceof Error) {
+          skipped.push({ path: p, code: target.code === 'ENOENT' ? 'E_NOT_FOUND' : 'E_UNREADABLE', message: e.isSymbolicLink() ? `Symbolic link that leads nowhere readable (${target.code ?? target.message}).` : `The folder could not be read (${target.code ?? target.message}).` });
+        } else if (target.isDirectory()) {
+          const id = `${target.dev}:${target.ino}`;
+          if (seen.has(id)) skipped.push({ path: p, code: 'E_UNREADABLE', message: 'Symbolic link to a folder that is already being scanned (a loop, or a second way to the same folder); not followed again.' });
+          else {
+            seen.add(id);
+            stack.push(p);
+          }
+        } else if (target.isFile()) out.push(p);
         else skipped.push({ path: p, code: 'E_UNREADABLE', message: describeOther(target) });
       } else skipped.push({ path: p, code: 'E_UNREADABLE', message: describeOther(e) });
     }
     opts.onProgress?.({ phase: 'listing', done: out.length, total: 0 });
   }
   return { files: out.sort(), skipped };
-}
-
-/** Bytes of native pixel data a header implies (PS3.5 8.1.1), or undefined for encapsulated data. */
-function expectedNativeBytes(f: FrameHeader): number | undefined {
-  const ts = f.transferSyntaxUid;
-  const native = ts === TransferSyntax.ImplicitVRLittleEndian || ts === TransferSyntax.ExplicitVRLittleEndian || ts === TransferSyntax.ExplicitVRBigEndian || ts === TransferSyntax.DeflatedExplicitVRLittleEndian;
-  if (!native) return undefined;
-  const bits = f.rows * f.columns * f.samplesPerPixel * f.frameCount * f.bitsAllocated;
-  return Math.ceil(bits / 8);
-}
-
-const KNOWN_SYNTAXES = new Set<string>(Object.values(TransferSyntax));
-
-interface FileOutcome {
-  frames?: FrameHeader[];
-  stamp?: FileStamp;
-  skipped?: SkippedFile;
-  notes: string[];
-  dicomdirOf?: string[];
-}
-
-async function scanFile(path: string, insideFolder: boolean): Promise<FileOutcome> {
-  try {
-    let read;
-    try {
-      read = await readDicomHeader(path);
-    } catch (e) {
-      const errno = (e as NodeJS.ErrnoException).code;
-      if (errno === 'ENOENT') return { skipped: { path, code: 'E_NOT_FOUND', message: 'File not found.' }, notes: [] };
-      if (errno === 'EACCES' || errno === 'EPERM') return { skipped: { path, code: 'E_UNREADABLE', message: `No permission to read the file (${errno}).` }, notes: [] };
-      if (errno === 'EISDIR' || errno === 'ELOOP' || errno === 'EIO' || errno === 'ENXIO') return { skipped: { path, code: 'E_UNREADABLE', message: `The file could not be read (${errno}).` }, notes: [] };
-      throw e;
-    }
-    const { parsed } = read;
-    const st = { size: read.size, mtimeMs: read.mtimeMs };
-    if (isDicomdir(parsed.dataSet)) {
-      if (insideFolder) {
-        return { skipped: { path, code: 'E_NO_PIXEL_DATA', message: 'DICOMDIR (a file-set index, not an image); the images it lists are scanned as files of the folder. Open the DICOMDIR itself to use only its records.' }, notes: parsed.notes };
-      }
-      // Read the whole DICOMDIR (records live after where a header probe stops).
-      const full = parseDicomBytes(await readWholeFile(path, st.size), { source: path });
-      const records = readDirectoryRecords(full.dataSet);
-      const base = dirname(path);
-      const files = records.filter((r) => r.referencedFileId && r.referencedFileId.length > 0).map((r) => join(base, ...(r.referencedFileId as string[])));
-      return { dicomdirOf: files, notes: full.notes };
-    }
-    if (!KNOWN_SYNTAXES.has(parsed.transferSyntaxUid)) {
-      throw new OpalError('E_UNSUPPORTED_TS', `Unsupported transfer syntax ${parsed.transferSyntaxUid}: OPAL cannot decode its pixels.`, path);
-    }
-    // Element offsets count from the data set's start; a deflated data set was inflated whole.
-    const deflated = parsed.transferSyntaxUid === TransferSyntax.DeflatedExplicitVRLittleEndian;
-    const byteLength = deflated ? parsed.dataSet.byteArray.length : st.size - parsed.dataSetOffset;
-    const frames = readFrameHeaders(parsed.dataSet, parsed.transferSyntaxUid, path, { byteLength });
-    const px = parsed.dataSet.elements[Tag.PixelData];
-    const expected = expectedNativeBytes(frames[0]);
-    if (px && expected !== undefined && px.length !== 0xffffffff) {
-      const present = Math.min(px.length, byteLength - px.dataOffset);
-      if (!deflated && (px.dataOffset + px.length > byteLength || present < expected)) {
-        throw new OpalError('E_TRUNCATED', `Pixel data is incomplete: ${Math.max(0, present)} bytes present, ${expected} needed for ${frames[0].frameCount} frame(s) of ${frames[0].columns}x${frames[0].rows}.`, path);
-      }
-    }
-    const stamp: FileStamp = { size: st.size, mtimeMs: st.mtimeMs };
-    const littleEndianNative = parsed.transferSyntaxUid === TransferSyntax.ImplicitVRLittleEndian || parsed.transferSyntaxUid === TransferSyntax.ExplicitVRLittleEndian;
-    if (px && littleEndianNative && expected !== undefined && px.length !== 0xffffffff && px.length >= expected && px.dataOffset + px.length <= byteLength) {
-      stamp.nativePixelData = { offset: parsed.dataSetOffset + px.dataOffset, length: expected };
-    }
-    return { frames, stamp, notes: parsed.notes };
-  } catch (e) {
-    const err = toOpalError(e);
-    return { skipped: { path, code: err.code, message: err.message }, notes: [] };
-  }
 }
 
 async function mapLimited<T, R>(items: T[], limit: number, fn: (item: T, index: number) => Promise<R>, signal?: AbortSignal): Promise<R[]> {
@@ -251,38 +205,69 @@ export async function scanPath(path: string, options: ScanOptions = {}): Promise
   let insideFolder: boolean;
   const skipped: SkippedFile[] = [];
   const notes: { path: string; message: string }[] = [];
-  if (st.isDirectory()) {
-    const listed = await listFiles(root, options);
-    files = listed.files;
-    skipped.push(...listed.skipped);
-    insideFolder = true;
-  } else if (!st.isFile()) {
-    return { root, series: [], skipped: [{ path: root, code: 'E_UNREADABLE', message: describeOther(st) }], fileCount: 1, notes };
-  } else {
-    files = [root];
-    insideFolder = false;
-    const first = await scanFile(root, false);
-    if (first.dicomdirOf) {
-      for (const n of first.notes) notes.push({ path: root, message: n });
-      files = first.dicomdirOf;
+  // Headers complete in their first 64 KiB are read here (a parse bounded by those bytes); a file
+  // that needs a whole read (long header, deflated data set, DICOMDIR) goes to a worker with a time
+  // and memory budget, so no single file can stall or exhaust the scan.
+  const isolate = options.isolate ?? true;
+  let pool: ScanPool | undefined;
+  const onAbort = (): void => void pool?.close();
+  options.signal?.addEventListener('abort', onAbort);
+  const scanOne = async (p: string, inside: boolean): Promise<FileOutcome> => {
+    if (!isolate) return scanFile(p, inside);
+    const quick = await scanFile(p, inside, { probeOnly: true });
+    if (!quick.deferred) return quick;
+    checkAborted(options.signal);
+    pool ??= new ScanPool({ fileTimeoutMs: options.fileTimeoutMs, heapMb: options.workerHeapMb });
+    return pool.scan(p, inside);
+  };
+  let outcomes: FileOutcome[];
+  try {
+    if (st.isDirectory()) {
+      const listed = await listFiles(root, options);
+      files = listed.files;
+      skipped.push(...listed.skipped);
       insideFolder = true;
+    } else if (!st.isFile()) {
+      return { root, series: [], skipped: [{ path: root, code: 'E_UNREADABLE', message: describeOther(st) }], fileCount: 1, notes };
+    } else {
+      files = [root];
+      insideFolder = false;
     }
+    if (isolate && files.length >= WARM_POOL_FILES) {
+      pool = new ScanPool({ fileTimeoutMs: options.fileTimeoutMs, heapMb: options.workerHeapMb });
+      pool.warm();
+    }
+    let done = 0;
+    let total = files.length;
+    options.onProgress?.({ phase: 'reading', done, total });
+    let first: FileOutcome | undefined;
+    if (!insideFolder) {
+      first = await scanOne(root, false);
+      if (first.dicomdirOf) {
+        for (const n of first.notes) notes.push({ path: root, message: n });
+        files = first.dicomdirOf;
+        insideFolder = true;
+        total = files.length;
+        first = undefined;
+      }
+    }
+    outcomes = first
+      ? [first]
+      : await mapLimited(
+          files,
+          concurrency,
+          async (p) => {
+            const r = await scanOne(p, insideFolder);
+            done++;
+            if (done === total || done % 64 === 0) options.onProgress?.({ phase: 'reading', done, total });
+            return r;
+          },
+          options.signal,
+        );
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
+    await (pool as ScanPool | undefined)?.close();
   }
-
-  let done = 0;
-  const total = files.length;
-  options.onProgress?.({ phase: 'reading', done, total });
-  const outcomes = await mapLimited(
-    files,
-    concurrency,
-    async (p) => {
-      const r = await scanFile(p, insideFolder);
-      done++;
-      if (done === total || done % 64 === 0) options.onProgress?.({ phase: 'reading', done, total });
-      return r;
-    },
-    options.signal,
-  );
   checkAborted(options.signal);
 
   const frames: FrameHeader[] = [];

@@ -3,11 +3,12 @@ import { pathToFileURL } from 'node:url';
 import { appRoot, runningFromBundle, unpackedPath } from '../appPaths.ts';
 
 /** The engine's worker-thread entry points (each bundled to out/workers/<name>.mjs). */
-export type WorkerName = 'inferenceWorker' | 'decodeWorker';
+export type WorkerName = 'inferenceWorker' | 'decodeWorker' | 'scanWorker';
 
 const sources: Record<WorkerName, URL> = {
   inferenceWorker: new URL('../inference/inferenceWorker.ts', import.meta.url),
   decodeWorker: new URL('../decode/decodeWorker.ts', import.meta.url),
+  scanWorker: new URL('../studies/scanWorker.ts', import.meta.url),
 };
 
 /**
