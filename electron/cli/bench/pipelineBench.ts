@@ -91,7 +91,8 @@ export const pipelineBench: BenchSection = {
       ctx.log('segmenting');
       t0 = performance.now();
       const cpu0 = process.cpuUsage();
-      const result = await segmentStudy(seriesDir, { model, threads: 2 });
+      // With a preview listener, as the app runs it (the preview comes from the aerated lung first).
+      const result = await segmentStudy(seriesDir, { model, threads: 2, onPreview: () => undefined });
       const outDir = join(ctx.workDir, 'out');
       await makeFolder(outDir);
       const tExport = performance.now();
@@ -141,7 +142,7 @@ export const pipelineBench: BenchSection = {
         row('quantification', s(result.timingsMs.quantification), s(result.cpuMs.quantification)),
         row('exports (seg, nifti, csv, json, pdf)', exportS, (exportCpu.user + exportCpu.system) / 1e6),
         row('end to end', totalS, (totalCpu.user + totalCpu.system) / 1e6, 'target <= 30 s'),
-        row('preview latency', s(result.previewLatencyMs), 0, 'lung mask + every 4th slice; target <= 5 s'),
+        row('preview latency', s(result.previewLatencyMs), 0, 'from the start of the lung mask: mask + every 4th slice; target <= 5 s'),
       ];
       return {
         title: `Pipeline end to end: ${size}x${size}x${slices} phantom, CPU, 2 inference threads`,

@@ -38,6 +38,10 @@ export interface DenseLungOptions {
    * the axilla and the air under the breasts are internal air too, but never lung.
    */
   bodyDepthMm?: number;
+  /** Only slices k with from <= k < to (default all); the others are left as they are in `out`. */
+  slices?: { from: number; to: number };
+  /** Written into (and returned) instead of a new array: a caller computing slabs in turn passes the same one. */
+  out?: Uint8Array;
 }
 
 const CHAIN_ROUNDS = 3;
@@ -60,7 +64,7 @@ export function denseLungCandidates(
 ): Uint8Array {
   const maxHu = options.maxHu ?? 200;
   const chainMm = options.chainMm ?? 5;
-  const marginMm = options.marginMm ?? 50;
+  const marginMm = options.marginMm ?? 90;
   const bodyDepthMm = options.bodyDepthMm ?? 15;
   const [nx, ny, nz] = volume.dims;
   const [sx, sy] = volume.spacingMm;
@@ -69,7 +73,7 @@ export function denseLungCandidates(
   const midlinePx = (options.midlineMm ?? 30) / sx;
   const ribBoneHu = options.ribBoneHu ?? 180;
   const ribMarginMm = options.ribMarginMm ?? 4;
-  const out = new Uint8Array(lungs.length);
+  const out = options.out ?? new Uint8Array(lungs.length);
   // +j points posterior when the column direction has a positive LPS y; the right lung (lower LPS
   // x) is at low i when the row direction has a positive LPS x.
   const posteriorIsHighJ = volume.direction[4] >= 0;
@@ -89,7 +93,9 @@ export function denseLungCandidates(
   const bodyY = Math.max(1, Math.round(bodyDepthMm / sy));
   // Per slice and lung: bounding box and centroid, and the body's mean column, in one pass.
   const stats = new Float64Array(3 * 7); // per label: x0, x1, y0, y1, sumX, sumY, count
-  for (let k = 0; k < nz; k++) {
+  const kFrom = Math.max(0, options.slices?.from ?? 0);
+  const kTo = Math.min(nz, options.slices?.to ?? nz);
+  for (let k = kFrom; k < kTo; k++) {
     const base = k * sliceSize;
     let sumX = 0;
     let bodyCount = 0;
@@ -474,7 +480,7 @@ function fillEnclosed(
 const RAY_COUNT = 180;
 const RAY_MAX_MM = 250;
 /** Deepest dense lung (mm) an envelope ray adds beyond the aerated lung. */
-const RIB_REACH_MM = 60;
+const RIB_REACH_MM = 90;
 
 /**
  * Distance (mm) from the centroid of one lung's slice to the first bone voxel outside that lung,

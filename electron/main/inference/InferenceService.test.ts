@@ -106,6 +106,36 @@ describe('InferenceService', () => {
     expect(previewSlices[1] - previewSlices[0]).toBe(4);
   });
 
+  it("runs only the preview slices ('preview') or every slice without a preview ('full'), with the labels of the two-pass run", async () => {
+    const svc = await getInferenceService(await loadModelManifest(band.manifestPath), { threads: 1 });
+    const both = await svc.segmentInfection(chest.volume, lungs);
+    let previewSlices: number[] = [];
+    const previewOnly = await svc.segmentInfection(chest.volume, lungs, {
+      passes: 'preview',
+      onPreview: (p) => (previewSlices = p.slices),
+    });
+    expect(previewSlices.length).toBe(Math.ceil(both.slicesInferred / 4));
+    expect(previewOnly.slicesInferred).toBe(previewSlices.length);
+    const [nx, ny, nz] = chest.volume.dims;
+    const size = nx * ny;
+    for (let k = 0; k < nz; k++) {
+      const got = previewOnly.infection.subarray(k * size, (k + 1) * size);
+      const want = previewSlices.includes(k) ? both.infection.subarray(k * size, (k + 1) * size) : new Uint8Array(size);
+      expect(Buffer.compare(Buffer.from(got), Buffer.from(want)), `slice ${k}`).toBe(0);
+    }
+    const phases = new Set<string>();
+    let previews = 0;
+    const full = await svc.segmentInfection(chest.volume, lungs, {
+      passes: 'full',
+      onPreview: () => previews++,
+      onProgress: (p) => phases.add(p.phase),
+    });
+    expect(previews).toBe(0);
+    expect([...phases]).toEqual(['full']);
+    expect(full.slicesInferred).toBe(both.slicesInferred);
+    expect(Buffer.compare(Buffer.from(full.infection), Buffer.from(both.infection))).toBe(0);
+  });
+
   it('reuses one session for the same model and replaces it on model change', async () => {
     const a = await getInferenceService(await loadModelManifest(band.manifestPath), { threads: 1 });
     const b = await getInferenceService(await loadModelManifest(band.manifestPath), { threads: 1 });

@@ -43,6 +43,11 @@ export interface SegmentInfectionOptions {
   onProgress?: (p: InferenceProgress) => void;
   onPreview?: (p: InfectionPreview) => void;
   signal?: AbortSignal;
+  /**
+   * 'both' (default): the preview slices (every 4th) first, then the rest. 'preview': only the
+   * preview slices (the others stay 0). 'full': every slice in one pass, no preview.
+   */
+  passes?: 'both' | 'preview' | 'full';
 }
 
 const workerUrl = workerModuleUrl('inferenceWorker');
@@ -188,7 +193,10 @@ export class InferenceService {
       }
     });
     const compactHas = new Uint8Array(slices.length).fill(1);
-    const { preview, rest } = planSliceOrder(compactHas, 4);
+    const planned = planSliceOrder(compactHas, 4);
+    const passes = options.passes ?? 'both';
+    const preview = passes === 'full' ? [] : planned.preview;
+    const rest = passes === 'preview' ? [] : passes === 'full' ? [...planned.preview, ...planned.rest].sort((a, b) => a - b) : planned.rest;
     const cancelFlag = new Int32Array(new SharedArrayBuffer(4));
     const jobId = this.nextJob++;
     const request: RunRequest = {
@@ -299,7 +307,7 @@ export class InferenceService {
       infection,
       confidence,
       executionProvider: this.executionProvider,
-      slicesInferred: slices.length,
+      slicesInferred: preview.length + rest.length,
       previewLatencyMs,
     };
   }

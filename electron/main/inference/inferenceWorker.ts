@@ -146,19 +146,21 @@ async function run(req: RunRequest): Promise<void> {
   };
 
   if (!(await runSlices(req.previewOrder, 'preview'))) return reply({ type: 'cancelled', jobId: req.jobId });
-  // The preview carries copies: the full arrays keep filling.
-  const previewLabels = labels.slice();
-  const previewConfidence = confidence.slice();
-  reply(
-    {
-      type: 'preview',
-      jobId: req.jobId,
-      slices: req.previewOrder,
-      labels: previewLabels,
-      confidence: previewConfidence,
-    },
-    [previewLabels.buffer, previewConfidence.buffer],
-  );
+  if (req.previewOrder.length > 0) {
+    // The preview carries copies: the full arrays keep filling.
+    const previewLabels = labels.slice();
+    const previewConfidence = confidence.slice();
+    reply(
+      {
+        type: 'preview',
+        jobId: req.jobId,
+        slices: req.previewOrder,
+        labels: previewLabels,
+        confidence: previewConfidence,
+      },
+      [previewLabels.buffer, previewConfidence.buffer],
+    );
+  }
   if (!(await runSlices(req.restOrder, 'full'))) return reply({ type: 'cancelled', jobId: req.jobId });
   reply({ type: 'done', jobId: req.jobId, labels, confidence }, [labels.buffer, confidence.buffer]);
 }

@@ -57,6 +57,34 @@ describe('segmentStudy', () => {
       expect(r.timingsMs[k]).toBeGreaterThanOrEqual(0);
   });
 
+  it('hands a preview on (from the aerated lung) before the candidate search ends, and the same result as without one', async () => {
+    const { volume } = syntheticChest({ nx: 64, nz: 40 });
+    const manifest = await loadModelManifest(model.manifestPath);
+    const plain = await segmentStudy(volume, { model: manifest, threads: 1 });
+    const order: string[] = [];
+    let previewSlices: number[] = [];
+    const withPreview = await segmentStudy(volume, {
+      model: manifest,
+      threads: 1,
+      onPreview: (p) => {
+        order.push('preview');
+        previewSlices = p.slices;
+      },
+      onProgress: (p) => {
+        if (p.stage === 'inference' && order.at(-1) !== 'inference') order.push('inference');
+      },
+    });
+    // One preview, before any progress of the full pass, on every fourth slice of lung.
+    expect(order).toEqual(['preview', 'inference']);
+    expect(previewSlices.length).toBeGreaterThan(1);
+    expect(previewSlices[1] - previewSlices[0]).toBe(4);
+    expect(withPreview.previewLatencyMs).toBeGreaterThan(0);
+    // The full pass runs on the same eligible mask either way: the preview changes nothing.
+    expect(Buffer.compare(Buffer.from(withPreview.infection), Buffer.from(plain.infection))).toBe(0);
+    expect(Buffer.compare(Buffer.from(withPreview.lungs), Buffer.from(plain.lungs))).toBe(0);
+    expect(withPreview.measurements.infection.totalMl).toBe(plain.measurements.infection.totalMl);
+  });
+
   it('refuses a series that is not CT with E_NOT_CT', async () => {
     const { volume } = syntheticChest({ nx: 32, nz: 8 });
     await expect(

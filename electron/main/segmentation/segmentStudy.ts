@@ -1,10 +1,11 @@
+import { availableParallelism } from 'node:os';
 import { OpalError, type OpalErrorJson } from '../../common/errors/index.ts';
 import { lungMaskFromHu } from '../../common/lung/index.ts';
 import { addDiseasedLung, denseLungCandidates } from '../../common/lung/diseasedLung.ts';
 import { suppressFalsePositives, type SuppressionResult } from '../../common/inference/suppressFalsePositives.ts';
 import { measureVolume, type Measurements, type ModelProvenance } from '../../common/quant/index.ts';
 import { presentSlicesOf, presentSlicesVolume, spreadToGrid, type Volume } from '../../common/volume/index.ts';
-import { getInferenceService, type InfectionPreview } from '../inference/InferenceService.ts';
+import { getInferenceService, type InferenceProgress, type InfectionPreview } from '../inference/InferenceService.ts';
 import { resolveModel, type ResolvedModel } from '../inference/loadModelManifest.ts';
 import { loadVolumeFromPath } from '../studies/loadVolume.ts';
 
@@ -21,8 +22,6 @@ export interface SegmentStudyOptions {
   model?: string | ResolvedModel;
   /** onnxruntime intra-op threads (default: all cores). */
   threads?: number;
-  /** Execution providers forced for this run (the app's setting), tried in this order; default: `--ep`, OPAL_EXECUTION_PROVIDERS, else the checked choice. */
-  executionProviders?: string[];
   /** Series to load when the path holds several. */
   seriesInstanceUid?: string;
   onProgress?: (p: SegmentProgress) => void;
@@ -52,6 +51,8 @@ export interface SegmentationResult {
 
 /** Dense lung (consolidation, atelectasis) that joins a lung as consolidation where the model saw none. */
 export const DENSE_LUNG_HU = [-100, 60] as const;
+/** Slices per slab of the dense-lung candidate search (between slabs the event loop runs). */
+const CANDIDATE_SLAB = 16;
 
 function checkCancelled(signal?: AbortSignal): void {
   if (signal?.aborted) throw new OpalError('E_CANCELLED', 'Segmentation was cancelled.');
@@ -84,7 +85,7 @@ export async function segmentStudy(
   // The model first: a missing or altered model should fail before minutes of loading.
   onProgress?.({ stage: 'model', fraction: 0 });
   const model = typeof options.model === 'object' ? options.model : await resolveModel(options.model);
-  const service = await getInferenceService(model, { threads: options.threads, providers: options.executionProviders });
+  const service = await getInferenceService(model, { threads: options.threads });
   lap('model');
   checkCancelled(signal);
 
@@ -124,6 +125,7 @@ export async function segmentStudy(
   const presentK = presentSlicesOf(grid);
 
   onProgress?.({ stage: 'lungs', fraction: 0 });
+  const lungStart = performance.now();
   const lungResult = lungMaskFromHu(volume);
   warnings.push(...lungResult.warnings);
   checkCancelled(signal);
@@ -133,11 +135,58 @@ export async function segmentStudy(
   let infection: Uint8Array = new Uint8Array(lungs.length);
   let confidence: Uint8Array = new Uint8Array(lungs.length);
   let previewLatencyMs: number | undefined;
+  const inferenceProgress = (p: InferenceProgress): void =>
+    onProgress?.({
+      stage: p.phase === 'preview' ? 'preview' : 'inference',
+      fraction: p.slicesTotal > 0 ? p.slicesDone / p.slicesTotal : 1,
+    });
+  // A caller that shows a preview gets it from the aerated lung alone, as soon as the lung mask is
+  // ready: the worker infers every 4th slice while this thread finds the dense-lung candidates in
+  // slabs (yielding between them, so that the preview is handed on when it arrives), or after the
+  // preview when every core runs inference. The full pass
+  // then covers every slice of aerated lung + candidates; the preview's slices are inferred twice
+  // (a quarter of the inference), which costs less than making the user wait for the candidates.
+  const previewJob =
+    hasLungs && options.onPreview
+      ? service.segmentInfection(volume, lungs, {
+          signal,
+          passes: 'preview',
+          onProgress: inferenceProgress,
+          onPreview: (p) => {
+            previewLatencyMs = performance.now() - lungStart;
+            options.onPreview?.(volume === grid ? p : { ...p, slices: p.slices.map((k) => presentK[k]), infection: spreadToGrid(p.infection, grid) });
+          },
+        })
+      : undefined;
+  // Handled now (awaited below): a cancel while the candidates are computed must not surface as
+  // an unhandled rejection.
+  previewJob?.catch(() => undefined);
+  // Without a core to spare beside the inference threads, the candidate search would only slow
+  // the preview down: it waits for the preview (the full pass needs both anyway).
+  if (previewJob && availableParallelism() <= (options.threads ?? availableParallelism())) {
+    await previewJob.catch(() => undefined);
+  }
   // Dense lung the threshold mask missed: the model looks at aerated lung plus these candidates,
   // and candidates it labels as infection join the lung (common/lung/diseasedLung.ts).
-  const candidates = hasLungs && lungResult.airMap ? denseLungCandidates(volume, lungs, lungResult.airMap) : undefined;
-  lungResult.airMap = undefined;
-  lap('lungs');
+  let candidates: Uint8Array | undefined;
+  try {
+    if (hasLungs && lungResult.airMap) {
+      candidates = new Uint8Array(lungs.length);
+      const nz = volume.dims[2];
+      for (let from = 0; from < nz; from += CANDIDATE_SLAB) {
+        denseLungCandidates(volume, lungs, lungResult.airMap, { slices: { from, to: from + CANDIDATE_SLAB }, out: candidates });
+        if (previewJob) await new Promise<void>((ok) => setImmediate(ok));
+        checkCancelled(signal);
+      }
+    }
+    lungResult.airMap = undefined;
+    lap('lungs');
+    await previewJob;
+  } catch (e) {
+    // The preview job's rejection is this run's error (cancelled, worker failure); never unhandled.
+    await previewJob?.catch(() => undefined);
+    throw e;
+  }
   if (hasLungs) {
     let eligible = lungs;
     if (candidates) {
@@ -147,15 +196,11 @@ export async function segmentStudy(
     const inferenceStart = performance.now();
     const r = await service.segmentInfection(volume, eligible, {
       signal,
-      onPreview: (p) => {
-        previewLatencyMs = performance.now() - inferenceStart + (timingsMs.lungs ?? 0);
-        options.onPreview?.(volume === grid ? p : { ...p, slices: p.slices.map((k) => presentK[k]), infection: spreadToGrid(p.infection, grid) });
+      passes: previewJob ? 'full' : 'both',
+      onPreview: () => {
+        previewLatencyMs ??= performance.now() - inferenceStart + (timingsMs.lungs ?? 0);
       },
-      onProgress: (p) =>
-        onProgress?.({
-          stage: p.phase === 'preview' ? 'preview' : 'inference',
-          fraction: p.slicesTotal > 0 ? p.slicesDone / p.slicesTotal : 1,
-        }),
+      onProgress: inferenceProgress,
     });
     infection = r.infection;
     confidence = r.confidence;
