@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { startTestHost, type TestHost } from '../host/startTestHost.ts';
 import { writeE2eStudy } from './e2eStudy.ts';
 import type { Envelope } from '../../electron/common/ipc/contract.ts';
+import { cudaLibraryPresent } from '../../electron/main/inference/executionProviders.ts';
 
 /**
  * Issue 14 point 5 (folders come from main, not from the page) and point 4 (the app's execution-
@@ -85,6 +86,31 @@ describe('folder allow-list and execution-provider setting over the test host', 
     expect(ex.value.outDir).toBe(join(outDir, 'run1'));
     const doc = JSON.parse(await readFile(join(outDir, 'run1', 'measurements.json'), 'utf8')) as { model: Record<string, unknown> };
     expect(doc.model).toMatchObject({ executionProvider: 'cpu', executionProviderSetting: 'cpu' });
+  });
+
+  it('a forced provider is what the next run asks onnxruntime for; back to automatic, the checked choice runs', async () => {
+    const info = await call<{ handle: string }>(host, 'loadSeries', { path: studyDir });
+    if (!info.ok) throw new Error(info.error.message);
+    const volumeHandle = info.value.handle;
+    expect((await call(host, 'setSettings', { executionProvider: 'cuda' })).ok).toBe(true);
+    const forced = await call<{ executionProvider: string }>(host, 'segment', { volumeHandle });
+    if (cudaLibraryPresent()) {
+      expect(forced).toMatchObject({ ok: true, value: { executionProvider: 'cuda' } });
+    } else {
+      // No CUDA provider installed here: the forced choice is tried as chosen, and fails with a code (no silent CPU run).
+      expect(forced).toMatchObject(refused('E_MODEL_LOAD'));
+      expect(forced.ok ? '' : forced.error.message).toMatch(/cuda/i);
+    }
+    expect((await call(host, 'setSettings', { executionProvider: 'auto' })).ok).toBe(true);
+    const auto = await call<{ executionProvider: string }>(host, 'segment', { volumeHandle });
+    if (!auto.ok) throw new Error(auto.error.message);
+    host.answerDialog(outDir);
+    await call(host, 'chooseFolder', { purpose: 'export' });
+    const ex = await call(host, 'exportResults', { volumeHandle, outDir: join(outDir, 'run2'), formats: ['json'] });
+    expect(ex.ok).toBe(true);
+    const doc = JSON.parse(await readFile(join(outDir, 'run2', 'measurements.json'), 'utf8')) as { model: Record<string, unknown> };
+    expect(doc.model).toMatchObject({ executionProvider: auto.value.executionProvider, executionProviderSetting: 'auto' });
+    expect((await call(host, 'setSettings', { executionProvider: 'cpu' })).ok).toBe(true);
   });
 
   it('a new session keeps the setting and may reopen a recent folder (stored by main), not others', async () => {
