@@ -19,6 +19,7 @@ import { renderSegmentsPanel } from './panels/segmentsPanel.ts';
 import { renderAbout } from './panels/aboutPanel.ts';
 import { wireExecutionProviderSetting } from './panels/settingsPanel.ts';
 import { renderSeriesList, renderRecent, droppedPath } from './panels/seriesPanel.ts';
+import { mountScanCancel } from './panels/scanCancel.ts';
 
 const bridge = createBridge();
 const store = new Store();
@@ -440,7 +441,9 @@ window.addEventListener('keydown', (e) => {
 
 // ---- rendering the state ----
 
+const showScanCancel = mountScanCancel(byId('status'), () => bridge.call('cancelScan', {}));
 store.subscribe((s, prev) => {
+  showScanCancel(s.scanning);
   if (s.window.windowWidthHu !== prev.window.windowWidthHu || s.window.windowLevelHu !== prev.window.windowLevelHu) viewer.setWindow(s.window.windowWidthHu, s.window.windowLevelHu);
   byId('status').textContent = s.status;
   const err = byId('error');

@@ -235,6 +235,8 @@ export const contract = {
    */
   chooseFolder: { args: z.object({ purpose: FolderPurposeSchema }).strict(), result: {} as ChosenFolder | null },
   scanFolder: { args: z.object({ path: PathSchema }).strict(), result: {} as ScanResult },
+  /** Stops the folder scan in progress (its scanFolder rejects with E_CANCELLED); false when none runs. */
+  cancelScan: { args: NoArgs, result: {} as { cancelled: boolean } },
   listRecentFolders: { args: NoArgs, result: {} as string[] },
   loadSeries: {
     args: z.object({ path: PathSchema, seriesInstanceUid: SeriesUidSchema.optional() }).strict(),

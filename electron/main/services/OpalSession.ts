@@ -62,6 +62,8 @@ export type SessionHandlers = { [M in MethodName]: (args: MethodArgs<M>) => Prom
  */
 export class OpalSession implements SessionHandlers {
   private readonly listeners = new Set<(e: OpalEvent) => void>();
+  /** The folder scan in progress (cancelScan). */
+  private scanAbort?: AbortController;
   private readonly recent: RecentFolders;
   /** The folders handed out to the renderer (security: it names no other folder). */
   readonly grants: FolderGrants;
@@ -143,11 +145,27 @@ export class OpalSession implements SessionHandlers {
 
   async scanFolder({ path: requested }: { path: string }): Promise<ScanResult> {
     const path = await this.grants.check(requested, 'open'); // E_PATH_NOT_GRANTED unless handed out
-    const result = await this.options.engine.scanFolder(path, {
-      onProgress: (filesSeen, filesTotal) => this.emit({ type: 'scan-progress', folder: path, filesSeen, filesTotal }),
-    });
-    await this.recent.add(result.folder).catch(() => undefined);
-    return result;
+    // One scan at a time per window: a new one stops the previous one (cancelScan stops the current).
+    this.scanAbort?.abort();
+    const abort = new AbortController();
+    this.scanAbort = abort;
+    try {
+      const result = await this.options.engine.scanFolder(path, {
+        signal: abort.signal,
+        onProgress: (filesSeen, filesTotal) => this.emit({ type: 'scan-progress', folder: path, filesSeen, filesTotal }),
+      });
+      await this.recent.add(result.folder).catch(() => undefined);
+      return result;
+    } finally {
+      if (this.scanAbort === abort) this.scanAbort = undefined;
+    }
+  }
+
+  async cancelScan(): Promise<{ cancelled: boolean }> {
+    const abort = this.scanAbort;
+    if (!abort) return { cancelled: false };
+    abort.abort();
+    return { cancelled: true };
   }
 
   async listRecentFolders(): Promise<string[]> {
