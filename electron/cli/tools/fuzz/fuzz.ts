@@ -28,6 +28,7 @@ const program = new Command('fuzz')
   .option('--rss-mb <mb>', 'peak RSS limit per stage and input', '1024')
   .option('--mutators <list>', 'only these mutators (comma-separated)')
   .option('--nice <n>', 'nice level of the child processes', '0')
+  .option('--source', 'run the children from the TypeScript sources (default: the bundle, when `npm run build` has built out/workers)')
   .option('--data <dir>', 'folder of real DICOM seeds (default ../shared/data/dicom or $OPAL_SHARED_DATA/dicom)');
 
 program.parse(process.argv);
@@ -50,6 +51,7 @@ const summary = await runFuzz({
   rssBudgetMb: int(o.rssMb as string),
   mutators: o.mutators?.split(','),
   nice: int(o.nice as string),
+  built: o.source ? false : undefined,
   onProgress: (done, total, last) => {
     if (last.cls !== 'ok' && last.cls !== 'coded') process.stderr.write(`\n#${last.index} ${last.cls}: [${last.mutator}] ${last.detail}\n`);
     const now = Date.now();

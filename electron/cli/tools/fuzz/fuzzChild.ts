@@ -72,10 +72,17 @@ function firstInternal(codes: { code: string; message: string }[]): string | und
   return hit && `E_INTERNAL: ${hit.message}`;
 }
 
+/** A CLI's coded exit: its `opal: CODE:` line (E_INTERNAL there is an internal error all the same). */
+function coded(stderr: string, exit: number): StageOutcome {
+  const code = /opal: (E_[A-Z_]+)/.exec(stderr)?.[1];
+  if (code === 'E_INTERNAL') return { kind: 'internal', message: stderr.trim().split('\n')[0] };
+  return { kind: 'coded', code: code ?? `exit ${exit}` };
+}
+
 async function info(path: string): Promise<StageOutcome> {
   const r = await cli(['info', path, '--json']);
   if (r.exit === 70) return { kind: 'internal', message: r.stderr.trim().split('\n')[0] };
-  if (r.exit !== 0) return { kind: 'coded', code: /opal: (E_[A-Z_]+)/.exec(r.stderr)?.[1] ?? `exit ${r.exit}` };
+  if (r.exit !== 0) return coded(r.stderr, r.exit);
   const json = JSON.parse(r.stdout) as { series: { warnings: { code: string; message: string }[]; loadable: boolean }[]; skipped: { code: string; message: string }[] };
   const internal = firstInternal([...json.skipped, ...json.series.flatMap((s) => s.warnings)]);
   if (internal) return { kind: 'internal', message: internal };
@@ -113,7 +120,7 @@ async function convert(path: string, out: string): Promise<StageOutcome> {
     const r = await cli(['convert', path, '--out', out]);
     if (r.exit === 0) return { kind: 'ok' };
     if (r.exit === 70) return { kind: 'internal', message: r.stderr.trim().split('\n').slice(0, 3).join(' | ') };
-    return { kind: 'coded', code: /opal: (E_[A-Z_]+)/.exec(r.stderr)?.[1] ?? `exit ${r.exit}` };
+    return coded(r.stderr, r.exit);
   } finally {
     rmSync(out, { force: true });
   }

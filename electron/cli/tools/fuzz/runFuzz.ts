@@ -7,12 +7,13 @@
  * dies or is killed is replaced and the batch goes on after the input that did it.
  */
 import { spawn } from 'node:child_process';
-import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { setPriority, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Readable } from 'node:stream';
 import { makeInput, type FuzzInput, type FuzzSeed } from '../../../common/fuzz/mutators.ts';
+import { makeFolder } from '../../../main/fs/makeFolder.ts';
 import { CLASS_ORDER, type InputClass, type StageName, type StageOutcome, type StageResult } from './fuzzTypes.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -41,6 +42,12 @@ export interface FuzzOptions {
   mutators?: string[];
   /** Run children at this nice level (default 0). */
   nice?: number;
+  /**
+   * Run the children as a bundle (out/fuzz/fuzzChild.mjs, built here with esbuild as `npm run build`
+   * builds the app), whose worker threads are the built out/workers/*.mjs: what ships, without tsx's
+   * start-up in every child and worker. Default: when out/workers holds the built workers.
+   */
+  built?: boolean;
   onProgress?: (done: number, total: number, last: InputRecord) => void;
 }
 
@@ -70,6 +77,8 @@ export interface FuzzSummary {
   maxRssInput?: { index: number; mutator: string; detail: string; stage: StageName };
   slowest?: { index: number; mutator: string; detail: string; stage: StageName; ms: number };
   wallMs: number;
+  /** Whether the children ran the bundle (out/fuzz/fuzzChild.mjs) or the TypeScript sources. */
+  built: boolean;
   bad: InputRecord[];
   timeoutMs: number;
   rssBudgetMb: number;
@@ -119,10 +128,11 @@ interface ChildEnd {
  * Runs one child on `jobs`; resolves when it exits. A stage past timeoutMs, or an RSS past
  * 1.5 x the budget while polling, kills the child: that input is over budget.
  */
-function runChild(jobs: Job[], scratch: string, opts: Required<Pick<FuzzOptions, 'timeoutMs' | 'rssBudgetMb' | 'nice'>>): Promise<ChildEnd> {
+function runChild(jobs: Job[], scratch: string, opts: Required<Pick<FuzzOptions, 'timeoutMs' | 'rssBudgetMb' | 'nice'>> & { childEntry?: string }): Promise<ChildEnd> {
   const jobsFile = join(scratch, `jobs-${jobs[0].index}.json`);
   writeFileSync(jobsFile, JSON.stringify(jobs));
-  const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'fuzzChild.ts'), jobsFile, scratch], {
+  const args = opts.childEntry ? [opts.childEntry] : ['--import', 'tsx', join(here, 'fuzzChild.ts')];
+  const child = spawn(process.execPath, [...args, jobsFile, scratch], {
     cwd: repoRoot,
     stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
     env: { ...process.env, FORCE_COLOR: '0' },
@@ -206,6 +216,39 @@ function cliLine(stage: StageName, path: string): string {
   return `node electron/cli/opal.mjs convert ${q(path)} --out /tmp/opal-fuzz-repro.nii.gz`;
 }
 
+/** The built workers a bundled child uses. */
+export function builtWorkersPresent(): boolean {
+  return ['decodeWorker', 'scanWorker'].every((w) => existsSync(join(repoRoot, 'out', 'workers', `${w}.mjs`)));
+}
+
+/**
+ * Bundles fuzzChild.ts into a private copy of the built app under `dir` (dir/out/fuzz/fuzzChild.mjs,
+ * with copies of out/workers and out/chunks, and node_modules linked), so that a rebuild of out/ while
+ * the run goes on cannot pull the workers from under it.
+ */
+export async function buildChildBundle(dir: string): Promise<string> {
+  mkdirSync(join(dir, 'out'), { recursive: true });
+  for (const sub of ['workers', 'chunks']) cpSync(join(repoRoot, 'out', sub), join(dir, 'out', sub), { recursive: true });
+  symlinkSync(join(repoRoot, 'node_modules'), join(dir, 'node_modules'));
+  const { build } = await import('esbuild');
+  const outfile = join(dir, 'out', 'fuzz', 'fuzzChild.mjs');
+  await build({
+    entryPoints: [join(here, 'fuzzChild.ts')],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'esm',
+    logLevel: 'warning',
+    external: ['electron', 'onnxruntime-node', '@cornerstonejs/codec-*'],
+    define: { __OPAL_BUNDLE__: 'true' },
+    banner: {
+      js: "import { createRequire as __c } from 'node:module'; import { dirname as __d } from 'node:path'; import { fileURLToPath as __f } from 'node:url'; const require = __c(import.meta.url); const __filename = __f(import.meta.url); const __dirname = __d(__filename);",
+    },
+  });
+  return outfile;
+}
+
 /** Runs the harness and returns its summary (bad inputs are written under `out` when given). */
 export async function runFuzz(options: FuzzOptions): Promise<FuzzSummary> {
   const t0 = performance.now();
@@ -216,10 +259,11 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzSummary> {
   const start = options.start ?? 0;
   const indices = options.only ?? Array.from({ length: options.count }, (_, i) => start + i);
   const work = mkdtempSync(join(tmpdir(), 'opal-fuzz-'));
+  const childEntry = (options.built ?? builtWorkersPresent()) ? await buildChildBundle(join(work, 'app')) : undefined;
   // Every answered input is appended here at once, so a long run can be read while it goes on.
   const progressFile = options.out ? join(options.out, 'progress.jsonl') : undefined;
   if (options.out) {
-    mkdirSync(options.out, { recursive: true });
+    await makeFolder(options.out); // the user's --out: E_WRITE_FAILED, never the recursive-mkdir hang
     writeFileSync(progressFile as string, '');
   }
   const line = (r: InputRecord): string => JSON.stringify({ index: r.index, cls: r.cls, mutator: r.mutator, detail: r.detail, maxMs: Math.round(r.maxMs), maxRssMb: Math.round(r.maxRssMb), stages: r.stages.map((s) => `${s.stage}:${s.cls}${s.note ? `(${s.note.slice(0, 160)})` : ''}`) });
@@ -237,7 +281,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzSummary> {
     }
     let left: Job[] = batch.map((index) => ({ index, path: (inputs.get(index) as { path: string }).path }));
     while (left.length > 0) {
-      const end = await runChild(left, dir, { timeoutMs, rssBudgetMb, nice });
+      const end = await runChild(left, dir, { timeoutMs, rssBudgetMb, nice, childEntry });
       for (const job of left) {
         const stages = end.results.get(job.index);
         if (!stages) continue;
@@ -255,7 +299,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzSummary> {
         };
         if (cls !== 'ok' && cls !== 'coded' && options.out) {
           const to = join(options.out, 'bad', `${String(job.index).padStart(6, '0')}-${cls}`);
-          mkdirSync(to, { recursive: true });
+          await makeFolder(to);
           const saved = writeInput(input, join(to, 'input'));
           rec.savedAt = saved;
           const badStage = stages.find((s) => s.cls === cls) as StageResult;
@@ -323,12 +367,13 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzSummary> {
     maxRssInput: maxRss && { index: maxRss.rec.index, mutator: maxRss.rec.mutator, detail: maxRss.rec.detail, stage: maxRss.stage.stage },
     slowest: slowest && { index: slowest.rec.index, mutator: slowest.rec.mutator, detail: slowest.rec.detail, stage: slowest.stage.stage, ms: Math.round(slowest.stage.ms) },
     wallMs: Math.round(performance.now() - t0),
+    built: childEntry !== undefined,
     bad: records.filter((r) => r.cls !== 'ok' && r.cls !== 'coded'),
     timeoutMs,
     rssBudgetMb,
   };
   if (options.out) {
-    mkdirSync(options.out, { recursive: true });
+    await makeFolder(options.out);
     writeFileSync(join(options.out, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
     writeFileSync(join(options.out, 'inputs.jsonl'), records.map(line).join('\n') + '\n');
   }
@@ -339,7 +384,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzSummary> {
 export function formatSummary(s: FuzzSummary): string {
   const c = s.counts;
   const lines = [
-    `fuzz seed ${s.seed}: ${s.inputs} inputs in ${(s.wallMs / 1000).toFixed(1)} s (limits per stage: ${s.timeoutMs} ms, ${s.rssBudgetMb} MB)`,
+    `fuzz seed ${s.seed}: ${s.inputs} inputs in ${(s.wallMs / 1000).toFixed(1)} s, ${s.built ? 'built bundle' : 'TypeScript sources'} (limits per stage: ${s.timeoutMs} ms, ${s.rssBudgetMb} MB)`,
     `  ok ${c.ok}  coded ${c.coded}  internal ${c.internal}  crash ${c.crash}  over budget ${c['over-budget']}`,
     ...STAGES.map((st) => {
       const x = s.stageCounts[st];
