@@ -22,6 +22,8 @@ export interface SegmentStudyOptions {
   model?: string | ResolvedModel;
   /** onnxruntime intra-op threads (default: all cores). */
   threads?: number;
+  /** Execution providers forced for this run (the app's setting), tried in this order; default: `--ep`, OPAL_EXECUTION_PROVIDERS, else the checked choice. */
+  executionProviders?: string[];
   /** Series to load when the path holds several. */
   seriesInstanceUid?: string;
   onProgress?: (p: SegmentProgress) => void;
@@ -85,7 +87,7 @@ export async function segmentStudy(
   // The model first: a missing or altered model should fail before minutes of loading.
   onProgress?.({ stage: 'model', fraction: 0 });
   const model = typeof options.model === 'object' ? options.model : await resolveModel(options.model);
-  const service = await getInferenceService(model, { threads: options.threads });
+  const service = await getInferenceService(model, { threads: options.threads, providers: options.executionProviders });
   lap('model');
   checkCancelled(signal);
 

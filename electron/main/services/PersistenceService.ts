@@ -1,4 +1,4 @@
-import { appendFile, mkdir, readFile, readdir, rename, rm, stat, truncate } from 'node:fs/promises';
+import { appendFile, readFile, readdir, rename, rm, stat, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gunzip, gzip } from 'node:zlib';
@@ -15,6 +15,7 @@ import {
 } from '../../common/edit/index.ts';
 import type { ModelProvenance } from '../../common/quant/Measurements.ts';
 import type { AutosaveSummary, LabelmapSource } from '../../common/ipc/contract.ts';
+import { makeFolder } from '../fs/makeFolder.ts';
 import { writeFileAtomic } from '../fs/writeFileAtomic.ts';
 import type { OpenVolume } from './OpenVolume.ts';
 
@@ -220,7 +221,7 @@ export class PersistenceService {
     return this.enqueue(key, async () => {
       const folder = this.folderOf(key);
       if (setAside) await rename(folder, `${folder}.superseded-${Date.now()}`).catch(() => undefined);
-      await mkdir(folder, { recursive: true });
+      await makeFolder(folder);
       const previous = await this.readManifest(key);
       const generation = (previous?.generation ?? 0) + 1;
       await writeFileAtomic(this.basePath(key, generation), new Uint8Array(await gzipAsync(encodeLabelmapSnapshot(base), { level: 1 })));

@@ -47,7 +47,8 @@ export function createEngineServices(): EngineServices {
       // Same service as `opal segment`: the session is created once per model and reused.
       const result = await segmentStudy(volume, {
         signal: hooks.signal,
-        ...(hooks.executionProviders ? { executionProviders: hooks.executionProviders } : {}),
+        // A plain property (not a spread), so that the compiler fails if segmentStudy ever drops the option.
+        executionProviders: hooks.executionProviders,
         onProgress: (p) => {
           if (p.stage === 'preview' || p.stage === 'inference') {
             hooks.onProgress?.({ phase: p.stage === 'preview' ? 'preview' : 'full', done: Math.round(p.fraction * 100), total: 100 });
