@@ -6,9 +6,11 @@ import { ctSlice } from '../dicom/syntheticDicom.ts';
  * A small chest-like CT series for the e2e run, written as real DICOM files (CT Image Storage,
  * int16, rescale intercept -1024): body ellipse of soft tissue, two air-filled lungs, a
  * ground-glass lesion in the right lung and a consolidation in the left, over `slices` axial
- * slices of `size`² pixels. (To be replaced by the shared chest phantom once it is in main.)
+ * slices of `size`² pixels. `variant` > 0 gives another study (its own UIDs). (To be replaced by the
+ * shared chest phantom once it is in main.)
  */
-export async function writeE2eStudy(dir: string, size = 256, slices = 48): Promise<{ dir: string; files: number }> {
+export async function writeE2eStudy(dir: string, size = 256, slices = 48, variant = 0): Promise<{ dir: string; files: number }> {
+  const root = `1.2.826.0.1.3680043.10.${999 - variant}`;
   await mkdir(dir, { recursive: true });
   const px = 360 / size;
   const stepMm = 5;
@@ -38,9 +40,9 @@ export async function writeE2eStudy(dir: string, size = 256, slices = 48): Promi
     }
     const stored = hu.map((h) => h + 1024);
     const bytes = ctSlice({
-      sopUid: `1.2.826.0.1.3680043.10.999.1.${k + 1}`,
-      seriesUid: '1.2.826.0.1.3680043.10.999.2',
-      studyUid: '1.2.826.0.1.3680043.10.999.3',
+      sopUid: `${root}.1.${k + 1}`,
+      seriesUid: `${root}.2`,
+      studyUid: `${root}.3`,
       instanceNumber: k + 1,
       positionMm: [-180, -180, -k * stepMm],
       pixelSpacingMm: [px, px],
