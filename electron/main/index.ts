@@ -43,6 +43,16 @@ if (!app.requestSingleInstanceLock()) {
       });
       return r.canceled ? undefined : r.filePaths[0];
     },
+    // "Open mask…": the one file the renderer may then import (MaskImportService).
+    chooseMaskFile: async () => {
+      if (!win) return undefined;
+      const r = await dialog.showOpenDialog(win, {
+        title: 'Open a mask (DICOM SEG or NIfTI labelmap) for this series',
+        properties: ['openFile'],
+        filters: [{ name: 'Masks', extensions: ['dcm', 'nii', 'gz'] }, { name: 'All files', extensions: ['*'] }],
+      });
+      return r.canceled ? undefined : r.filePaths[0];
+    },
   });
 
   app.on('second-instance', () => {

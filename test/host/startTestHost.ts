@@ -81,6 +81,8 @@ export async function startTestHost(options: TestHostOptions): Promise<TestHost>
     appDataDir: options.appDataDir,
     appVersion: options.appVersion ?? 'test-host',
     chooseFolder: async () => dialogAnswers.shift(),
+    // The mask file dialog (chooseMaskFile) answers from the same queue.
+    chooseMaskFile: async () => dialogAnswers.shift(),
   });
   const dispatch = built.createDispatch(session);
   const root = resolve(options.rendererDir ?? builtRendererDir);

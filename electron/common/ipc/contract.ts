@@ -210,6 +210,36 @@ export interface ChosenFolder {
   path: string;
 }
 
+/** A mask file the main process handed out (its file dialog, chooseMaskFile). */
+export interface ChosenFile {
+  path: string;
+}
+
+/** One segment (SEG) or label value (NIfTI) of an imported mask, and what OPAL took it for (README: opal measure). */
+export interface ImportedMaskSegment {
+  file: string;
+  /** SEG SegmentNumber, or the NIfTI label value. */
+  number: number;
+  label: string;
+  /** The SEG segment's type code ("SCT 95436008 Lung consolidation"). */
+  code?: string;
+  /** ground-glass, consolidation, infection, right-lung, left-lung, lungs or ignore; absent: left out. */
+  meaning?: string;
+  by?: 'user' | 'code' | 'label' | 'convention';
+  voxels: number;
+  volumeMl: number;
+}
+
+export interface ImportMaskResult extends EditResult {
+  hasInfection: boolean;
+  hasLungs: boolean;
+  /** Where the lungs came from: the mask, the labelmap the session had, or made from the CT. */
+  lungsFrom: 'mask' | 'session' | 'ct';
+  segments: ImportedMaskSegment[];
+  /** Segments left out or counted approximately (E_UNKNOWN_SEGMENT). */
+  warnings: OpalErrorJson[];
+}
+
 export const INVESTIGATIONAL_NOTICE = 'Investigational software, not a medical device.';
 
 // ---- the methods ----
@@ -275,6 +305,17 @@ export const contract = {
   undo: { args: HandleArgs, result: {} as EditResult | null },
   redo: { args: HandleArgs, result: {} as EditResult | null },
   getMeasurements: { args: HandleArgs, result: {} as Measurements | null },
+  /** Opens main's file dialog for a mask (DICOM SEG, NIfTI labelmap); the chosen file (null when cancelled) may be passed to importMask. */
+  chooseMaskFile: { args: NoArgs, result: {} as ChosenFile | null },
+  /**
+   * Reads a mask (a file from chooseMaskFile, or one inside a granted folder) onto the volume as its
+   * new base labelmap (edits journal on top) and measures it; E_GEOMETRY_MISMATCH for a mask of
+   * another series. Hand edits: 'refuse' (default) fails with E_UNSAVED_EDITS, 'replace' discards them.
+   */
+  importMask: {
+    args: z.object({ volumeHandle: VolumeHandleSchema, path: PathSchema, edits: z.enum(['refuse', 'replace']).optional() }).strict(),
+    result: {} as ImportMaskResult,
+  },
   exportResults: {
     args: z
       .object({ volumeHandle: VolumeHandleSchema, outDir: PathSchema, formats: z.array(ExportFormatSchema).min(1).max(5) })

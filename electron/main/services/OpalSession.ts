@@ -6,11 +6,13 @@ import {
   type AppInfo,
   type AppSettings,
   type BinaryResource,
+  type ChosenFile,
   type ChosenFolder,
   type EditResult,
   type EngineStats,
   type ExportResult,
   type HolesResult,
+  type ImportMaskResult,
   type InterpolationResult,
   type IslandsResult,
   type LabelmapDiff,
@@ -33,6 +35,7 @@ import { SegmentationService } from './SegmentationService.ts';
 import { EditingService } from './EditingService.ts';
 import { PersistenceService, type SavedWork } from './PersistenceService.ts';
 import { ExportService } from './ExportService.ts';
+import { MaskImportService } from './MaskImportService.ts';
 import { hasUnsavedEdits, isEdited, type OpenVolume } from './OpenVolume.ts';
 
 export interface OpalSessionOptions {
@@ -49,6 +52,8 @@ export interface OpalSessionOptions {
    * answers): the folder the user chose, undefined when cancelled. Without it chooseFolder refuses.
    */
   chooseFolder?: (purpose: FolderPurpose) => Promise<string | undefined>;
+  /** The main process's file dialog for a mask (DICOM SEG, NIfTI): the file chosen, undefined when cancelled. */
+  chooseMaskFile?: () => Promise<string | undefined>;
 }
 
 export type SessionHandlers = { [M in MethodName]: (args: MethodArgs<M>) => Promise<MethodResult<M>> };
@@ -74,6 +79,7 @@ export class OpalSession implements SessionHandlers {
   readonly segmentation: SegmentationService;
   readonly editing: EditingService;
   readonly exports: ExportService;
+  readonly masks: MaskImportService;
 
   constructor(private readonly options: OpalSessionOptions) {
     this.recent = new RecentFolders(join(options.appDataDir, 'recent-folders.json'));
@@ -86,6 +92,7 @@ export class OpalSession implements SessionHandlers {
     this.segmentation = new SegmentationService(options.engine, this.persistence, (e) => this.emit(e));
     this.editing = new EditingService(this.persistence, (v) => this.segmentation.remeasure(v));
     this.exports = new ExportService(options.engine);
+    this.masks = new MaskImportService(this.segmentation, this.editing, this.grants, (e) => this.emit(e), options.chooseMaskFile);
   }
 
   /** Subscribes to engine events; returns the unsubscribe function. */
@@ -305,6 +312,15 @@ export class OpalSession implements SessionHandlers {
     await this.persistence.compact(v);
     v.savedRevision = v.revision;
     return { ...result, unsavedEdits: false };
+  }
+
+  async chooseMaskFile(): Promise<ChosenFile | null> {
+    return this.masks.chooseMaskFile();
+  }
+
+  /** An imported mask becomes the volume's base labelmap (MaskImportService). */
+  async importMask({ volumeHandle, path, edits }: MethodArgs<'importMask'>): Promise<ImportMaskResult> {
+    return this.masks.importMask(this.get(volumeHandle), path, edits);
   }
 
   async getEngineStats(): Promise<EngineStats> {
