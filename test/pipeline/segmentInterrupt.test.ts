@@ -6,15 +6,17 @@
  * complete" with the whole set and its done-marker. An earlier complete set survives an interrupted
  * run byte for byte. The output folder is refused before any work.
  */
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { studyFolderName } from '../../electron/cli/commands/segment.ts';
 import { STAGING_PREFIX } from '../../electron/main/exports/commitExportSet.ts';
 import { DONE_MARKER, doneMarkerSchema } from '../../electron/main/exports/doneMarker.ts';
 import { writePhantomSeries } from '../../electron/main/phantom/index.ts';
-import { testOutputDir } from '../fixtures/sharedData.ts';
+import { repoRoot, testOutputDir } from '../fixtures/sharedData.ts';
 import { makeTestModel } from './fixtures/testModel.ts';
 import { runOpal, type CliRun } from './cli.ts';
 
@@ -134,6 +136,53 @@ describe('opal segment interrupted with Ctrl-C', () => {
     const r = await interruptAt(out, 'paused before step 14:', { OPAL_TEST_EXPORT_PAUSE_AT: '14' });
     expect(r.stderr).toMatch(/opal-test: export step 13: put .* in place/);
     expect(expectHonestInterrupt(r, out, before)).toBe('nothing');
+  });
+});
+
+/** Runs `opal ...args` and sends SIGINT `afterMs` after it started. */
+function interruptAfter(args: string[], afterMs: number): Promise<CliRun> {
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, [join(repoRoot, 'electron', 'cli', 'opal.mjs'), ...args], {
+      cwd: repoRoot,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGINT'), afterMs);
+    child.on('error', fail);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      done({ code, signal, stdout, stderr });
+    });
+  });
+}
+
+// From 1.5 s on (Node runs OPAL's first line after ~0.5 s on an idle machine, later on a loaded one;
+// before that the operating system's default applies: the process ends by the signal itself).
+describe('Ctrl-C at a moment chosen by the clock', () => {
+  it.each([1500, 4000])('segment interrupted %i ms after it started exits 130 with nothing or the complete set', async (ms) => {
+    const out = join(root, `int-clock-${ms}`);
+    const r = await interruptAfter(['segment', phantomDir, '--out', out, '--format', FORMATS, '--threads', '1'], ms);
+    expect(r.code, `${r.signal} ${r.stderr}`).toBe(130);
+    expect(r.stderr).toMatch(/opal: interrupted/);
+    if (existsSync(join(out, DONE_MARKER))) expectCompleteSet(out);
+    else expect(snapshot(out)).toEqual({});
+  });
+
+  it.each([1500, 2500])('convert interrupted %i ms after it started exits 130 with no file or the whole file', async (ms) => {
+    const dir = join(root, `convert-clock-${ms}`);
+    mkdirSync(dir, { recursive: true });
+    const r = await interruptAfter(['convert', phantomDir, '--out', join(dir, 'ct.nii.gz')], ms);
+    expect(r.code, `${r.signal} ${r.stderr}`).toBe(130);
+    const left = readdirSync(dir);
+    if (left.length > 0) {
+      expect(left).toEqual(['ct.nii.gz']);
+      expect(r.stderr).toMatch(/interrupted after .*ct\.nii\.gz was written whole/);
+      expect(gunzipSync(readFileSync(join(dir, 'ct.nii.gz'))).byteLength).toBeGreaterThan(348);
+    } else expect(r.stderr).toMatch(/opal: interrupted/);
   });
 });
 

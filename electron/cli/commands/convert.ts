@@ -15,11 +15,13 @@ export interface ConvertResult {
 }
 
 /** Loads a series (or a single DICOM file, or a NIfTI file) and writes it as NIfTI-1 in HU. */
-export async function convertToNifti(path: string, out: string, seriesInstanceUid?: string): Promise<ConvertResult> {
+/** `onWriting` is called once the series is loaded, when writing the file begins. */
+export async function convertToNifti(path: string, out: string, seriesInstanceUid?: string, onWriting?: (writing: boolean) => void): Promise<ConvertResult> {
   if (!/\.nii(\.gz)?$/i.test(out)) throw new OpalError('E_BAD_ARGUMENT', `--out must end in .nii or .nii.gz (got ${out}).`);
   // Before any work: an output OPAL cannot write is refused now, not after loading the series.
   await checkOutputFile(out);
   const { volume, warnings, series } = await loadVolumeFromPath(path, { seriesInstanceUid });
+  onWriting?.(true);
   await makeFolder(dirname(out));
   await writeNiftiFile(out, volume, { description: `OPAL HU ${series.modality ?? ''} ${series.description ?? ''}`.trim() });
   const v = volume.voxels;
@@ -35,7 +37,24 @@ export function registerConvertCommand(program: Command): void {
     .requiredOption('--out <file>', 'output file, .nii.gz (or .nii)')
     .option('--series <uid>', 'SeriesInstanceUID (or seriesKey from opal info) when the path holds several series')
     .action(async (path: string, opts: { out: string; series?: string }) => {
-      const r = await convertToNifti(path, opts.out, opts.series);
+      // Ctrl-C: exit 130 at once while reading (nothing written yet); while the file is written
+      // (temporary name, then one rename) let it finish, then say so and exit 130.
+      let writing = false;
+      let interrupted = false;
+      process.on('SIGINT', () => {
+        if (!writing) {
+          process.stderr.write('\nopal: interrupted; nothing was written\n');
+          process.exit(130);
+        }
+        interrupted = true;
+        process.exitCode = 130;
+      });
+      const r = await convertToNifti(path, opts.out, opts.series, (w) => (writing = w));
+      if (interrupted) {
+        process.stderr.write(`\nopal: interrupted after ${r.out} was written whole\n`);
+        process.exitCode = 130;
+        return;
+      }
       for (const w of r.warnings) process.stderr.write(`warning: ${w.code}: ${w.message}\n`);
       process.stdout.write(`${r.out}: ${r.dims.join('x')} ${r.datatype} HU from series ${r.seriesInstanceUid}\n`);
     });
