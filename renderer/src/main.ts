@@ -20,6 +20,8 @@ import { renderAbout } from './panels/aboutPanel.ts';
 import { wireExecutionProviderSetting } from './panels/settingsPanel.ts';
 import { renderSeriesList, renderRecent, droppedPath } from './panels/seriesPanel.ts';
 import { wireMaskImport } from './panels/maskImportPanel.ts';
+import { WorkGuard } from './state/workGuard.ts';
+import { publishCacheStats } from './viewport/cacheStats.ts';
 import { mountScanCancel } from './panels/scanCancel.ts';
 
 const bridge = createBridge();
@@ -47,6 +49,23 @@ interface Loaded {
 }
 let loaded: Loaded | undefined;
 let currentFolder = '';
+/** Folder and series of the volume shown (re-clicking it does nothing). */
+let loadedKey = '';
+// Never losing work: asks before closing or re-segmenting an edited labelmap, offers autosaved work.
+const work = new WorkGuard({
+  bridge,
+  current: () => loaded?.info,
+  exportNow: async () => {
+    if (!byId<HTMLInputElement>('export-dir').value.trim()) {
+      throw new BridgeError({ code: 'E_BAD_ARGUMENT', message: 'Choose the export folder first (Export, Choose…); the series stays open.' });
+    }
+    await exportResults();
+  },
+});
+window.addEventListener('beforeunload', (e) => {
+  // Closing the window with unexported edits asks first (they also stay in the autosave).
+  if (work.unsavedEdits) e.preventDefault();
+});
 
 function showError(e: unknown): void {
   const err = e instanceof BridgeError ? e.error : { code: 'E_INTERNAL' as const, message: e instanceof Error ? e.message : String(e) };
@@ -81,7 +100,9 @@ async function openFolder(path: string): Promise<void> {
 async function loadSeries(seriesInstanceUid: string): Promise<void> {
   store.update({ loading: true, status: 'Loading the series…' });
   try {
-    if (loaded) await bridge.call('closeVolume', { volumeHandle: loaded.info.handle }).catch(() => undefined);
+    if (loaded && loadedKey === `${currentFolder}|${seriesInstanceUid}`) return void store.update({ status: 'This series is already open.' });
+    if (loaded && !(await work.closeCurrent('opening another series'))) return void store.update({ status: 'The open series stays open.' });
+    loaded = undefined;
     const info = await bridge.call('loadSeries', { path: currentFolder, seriesInstanceUid });
     const buf = await bridge.fetchBinary({ kind: 'ct', volumeHandle: info.handle });
     const voxels = info.voxelType === 'int16' ? new Int16Array(buf) : new Float32Array(buf);
@@ -95,6 +116,13 @@ async function loadSeries(seriesInstanceUid: string): Promise<void> {
     const warnings = byId('volume-warnings');
     warnings.replaceChildren(...info.warnings.map((w) => h('li', {}, `⚠ ${w}`)));
     updateSliceLabels();
+    loadedKey = `${currentFolder}|${seriesInstanceUid}`;
+    publishCacheStats();
+    const restored = await work.offerRestore(info);
+    if (restored) {
+      await refreshLabelmaps();
+      store.update({ measurements: restored.measurements, canUndo: restored.canUndo, canRedo: restored.canRedo, status: `Restored ${restored.replayedEdits} autosaved edit${restored.replayedEdits === 1 ? '' : 's'}.` });
+    }
   } finally {
     store.update({ loading: false });
   }
@@ -118,9 +146,11 @@ async function refreshLabelmaps(): Promise<void> {
 
 async function runSegmentation(): Promise<void> {
   if (!loaded) return;
+  const edits = await work.segmentPolicy(); // asks first when the labelmap holds hand edits
+  if (edits === null) return void store.update({ status: 'Segmentation not started; your edits are unchanged.' });
   store.update((s) => ({ segmentation: { ...s.segmentation, running: true, phase: 'preview', done: 0, total: 0, previewShown: false }, status: 'Segmenting…' }));
   try {
-    const r = await bridge.call('segment', { volumeHandle: loaded.info.handle });
+    const r = await bridge.call('segment', { volumeHandle: loaded.info.handle, edits });
     await refreshLabelmaps();
     store.update((s) => ({
       measurements: r.measurements,
@@ -171,7 +201,12 @@ const brush = new BrushTool(
       changed: () => viewer.overlayChanged('opal-infection'),
       commit: (d) =>
         void guarded(async () => {
-          const r = await bridge.call('commitStroke', { volumeHandle: l.info.handle, diff: { indices: [...d.indices], values: [...d.after] } });
+          const r = await bridge.call('commitStroke', { volumeHandle: l.info.handle, diff: { indices: [...d.indices], values: [...d.after] } }).catch((e: unknown) => {
+            // The engine does not have the stroke: take it off the screen too.
+            applyDiff(l.infection, d.indices, d.before);
+            viewer.overlayChanged('opal-infection');
+            throw e;
+          });
           store.update({ measurements: r.measurements, canUndo: r.canUndo, canRedo: r.canRedo, labelmapRevision: r.revision, status: `Stroke of ${d.indices.length} voxels saved.` });
         }).catch(() => undefined),
     };
@@ -330,6 +365,7 @@ async function exportResults(): Promise<void> {
   const r = await bridge.call('exportResults', { volumeHandle: loaded.info.handle, outDir, formats });
   byId('export-files').replaceChildren(...r.files.map((f) => h('li', {}, f)));
   store.update({ status: `Exported ${r.files.length} files to ${r.outDir}.` });
+  await work.refresh();
 }
 
 // ---- wiring ----
@@ -381,10 +417,11 @@ wireMaskImport({
   store,
   button: byId<HTMLButtonElement>('open-mask'),
   volumeHandle: () => loaded?.info.handle,
-  run: (work) => void guarded(work),
+  run: (task) => void guarded(task),
   afterImport: async (r) => {
     await refreshLabelmaps();
     store.update({ measurements: r.measurements, canUndo: r.canUndo, canRedo: r.canRedo });
+    await work.refresh();
   },
   confirmDiscard: (message) => window.confirm(message),
 });
@@ -456,6 +493,7 @@ window.addEventListener('keydown', (e) => {
 
 const showScanCancel = mountScanCancel(byId('status'), () => bridge.call('cancelScan', {}));
 store.subscribe((s, prev) => {
+  if (s.labelmapRevision !== prev.labelmapRevision) void work.refresh().catch(() => undefined);
   showScanCancel(s.scanning);
   if (s.window.windowWidthHu !== prev.window.windowWidthHu || s.window.windowLevelHu !== prev.window.windowLevelHu) viewer.setWindow(s.window.windowWidthHu, s.window.windowLevelHu);
   byId('status').textContent = s.status;
