@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { lesionsCsvHeader } from '../../electron/common/export/lesionsCsv.ts';
 import { measurementsDocumentSchema } from '../../electron/common/export/measurementsJson.ts';
+import { lesionClass, sliceRangeLabel } from '../../electron/common/export/report/buildReportPdf.ts';
 import { generateChestPhantom } from '../../electron/common/phantom/index.ts';
 import { quantify } from '../../electron/common/quant/index.ts';
 import { writeExports } from '../../electron/main/exports/writeExports.ts';
@@ -59,6 +60,10 @@ describe('lesion list and score inputs in the exported files', () => {
     expect(lines).toContain(`Lesions, largest first (${measurements.lesions.length})`);
     const biggest = measurements.lesions[0];
     const first = lines.indexOf('Confidence') + 1;
-    expect(lines.slice(first, first + 7)).toEqual(['1', biggest.volumeMl.toFixed(1), biggest.groundGlassMl.toFixed(1), biggest.consolidationMl.toFixed(2), String(Math.round(biggest.meanHu!)), biggest.lung, biggest.zone]);
+    const ml = (x: number) => x.toFixed(x < 10 ? 2 : 1);
+    const slices = sliceRangeLabel(p.volume, biggest.boundingBoxVoxel.min[2], biggest.boundingBoxVoxel.max[2]);
+    expect(lines.slice(first, first + 10)).toEqual([
+      '1', biggest.lung, biggest.zone, ml(biggest.volumeMl), lesionClass(biggest), ml(biggest.groundGlassMl), ml(biggest.consolidationMl), slices, String(Math.round(biggest.meanHu!)), '0.80',
+    ]);
   });
 });

@@ -1,7 +1,8 @@
 /**
  * Picks the axial slices the report shows: those with the largest infection area, kept apart so
- * they show different levels; when there is no infection, the lungs at a quarter, half and three
- * quarters of their height; without lungs either, the middle of the volume.
+ * they show different levels (at least a (2 x count)-th of the lungs' height between two), leaving
+ * out slices with under 5 % of the largest slice's infection (they would show a speck); when there
+ * is no infection, the lungs at evenly spaced levels; without lungs either, the middle of the volume.
  */
 export interface KeySlice {
   sliceIndex: number;
@@ -10,7 +11,7 @@ export interface KeySlice {
   reason: 'largest-infection' | 'lung-level' | 'volume-middle';
 }
 
-export function chooseKeySlices(dims: [number, number, number], lungs: Uint8Array, infection: Uint8Array, count = 3): KeySlice[] {
+export function chooseKeySlices(dims: [number, number, number], lungs: Uint8Array, infection: Uint8Array, count = 6): KeySlice[] {
   const [nx, ny, nz] = dims;
   const sliceVoxels = nx * ny;
   const infectionPerSlice = new Array<number>(nz).fill(0);
@@ -28,11 +29,13 @@ export function chooseKeySlices(dims: [number, number, number], lungs: Uint8Arra
   }
   const withInfection = infectionPerSlice.map((v, k) => ({ k, v })).filter((x) => x.v > 0);
   if (withInfection.length > 0) {
-    // Greedy: largest first, skipping slices closer than a tenth of the volume to one already chosen.
-    const minGap = Math.max(1, Math.floor(nz / 10));
+    // Greedy: largest first, skipping slices too close to one already chosen.
+    const lungSliceCount = lungPerSlice.filter((v) => v > 0).length;
+    const minGap = Math.max(1, Math.floor((lungSliceCount > 0 ? lungSliceCount : nz) / (2 * count)));
+    const floor = 0.05 * Math.max(...withInfection.map((x) => x.v));
     const chosen: KeySlice[] = [];
     for (const { k, v } of withInfection.sort((a, b) => b.v - a.v || a.k - b.k)) {
-      if (chosen.length >= count) break;
+      if (chosen.length >= count || v < floor) break;
       if (chosen.some((c) => Math.abs(c.sliceIndex - k) < minGap)) continue;
       chosen.push({ sliceIndex: k, infectionVoxels: v, reason: 'largest-infection' });
     }
