@@ -76,7 +76,8 @@ export function lungsFromCt(grid: Volume, infection: Uint8Array): { lungs: Uint8
   return { lungs: volume === grid ? lungs : spreadToGrid(lungs, grid), warnings: r.warnings };
 }
 
-function provenanceOf(files: MaskFile[]): ModelProvenance {
+/** What stands in for the model in measurements and exports of an imported mask. */
+export function provenanceOfMasks(files: MaskFile[]): ModelProvenance {
   const hash = createHash('sha256');
   for (const f of files) hash.update(f.bytes);
   return {
@@ -129,7 +130,7 @@ export async function measureWithMasks(input: string | Volume, maskPaths: string
     lungs,
     infection: imported.infection,
     measurements,
-    provenance: provenanceOf(files),
+    provenance: provenanceOfMasks(files),
     mask: { segments: imported.segments, files: imported.files, lungsFrom },
     warnings,
     timingsMs,
