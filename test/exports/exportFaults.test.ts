@@ -7,9 +7,9 @@
  * and no staging folder (for a killed run: once the next run has checked the folder, as every
  * `opal segment`, `--batch` study and app export does before its work).
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, statfsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,7 +19,8 @@ import { STAGING_PREFIX } from '../../electron/main/exports/commitExportSet.ts';
 import { DONE_MARKER, doneMarkerSchema } from '../../electron/main/exports/doneMarker.ts';
 import type { ExportStep } from '../../electron/main/exports/exportFileSystem.ts';
 import { injectFault } from '../../electron/main/exports/exportTestHooks.ts';
-import { encodeExports, writeEncodedExports, type EncodedFile, type ExportRequest } from '../../electron/main/exports/writeExports.ts';
+import { encodeExports, writeEncodedExports, writeExports, type EncodedFile, type ExportRequest } from '../../electron/main/exports/writeExports.ts';
+import { missing } from '../fixtures/requireData.ts';
 import { repoRoot } from '../fixtures/sharedData.ts';
 import { sampleMeasurements, sampleModel } from './sampleMeasurements.ts';
 import { syntheticStudy } from './syntheticStudy.ts';
@@ -196,6 +197,76 @@ describe.each(SCENARIOS)('an export $name', ({ previous, steps }) => {
       await writeEncodedExports(dir, newFiles);
       expectCompleteSet(dir, newFiles);
     }
+  });
+});
+
+/** Root on Linux may mount a small tmpfs: a real disk that fills up. */
+function canMountTmpfs(): boolean {
+  if (process.platform !== 'linux' || process.getuid?.() !== 0) return false;
+  const probe = mkdtempSync(join(tmpdir(), 'opal-tmpfs-probe-'));
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', probe], { stdio: 'ignore' });
+    execFileSync('umount', [probe], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  } finally {
+    rmSync(probe, { recursive: true, force: true });
+  }
+}
+
+describe('an export onto a disk that is really full (a small tmpfs)', () => {
+  it.skipIf(missing(canMountTmpfs(), 'root permission to mount a tmpfs'))(
+    'fails with E_WRITE_FAILED (no space left) at whichever write the space runs out, leaving the earlier set byte for byte, until there is room for the whole set',
+    async () => {
+      const mnt = join(scratch, 'tmpfs');
+      mkdirSync(mnt);
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=512k', 'tmpfs', mnt]);
+      try {
+        const dir = join(mnt, 'out');
+        await writeEncodedExports(dir, oldFiles);
+        const before = snapshot(dir);
+        const filler = join(mnt, 'filler');
+        const outcomes: string[] = [];
+        for (let freeBlocks = 0; freeBlocks <= 16; freeBlocks++) {
+          rmSync(filler, { force: true });
+          const fsStat = statfsSync(mnt);
+          writeFileSync(filler, Buffer.alloc(Math.max(0, (fsStat.bavail - freeBlocks) * fsStat.bsize)));
+          let message = '';
+          const code = await codeOf(
+            writeEncodedExports(dir, newFiles).catch((e: unknown) => {
+              message = e instanceof Error ? e.message : '';
+              throw e;
+            }),
+          );
+          if (code === undefined) {
+            outcomes.push(`complete with ${freeBlocks} blocks free`);
+            break;
+          }
+          expect(code).toBe('E_WRITE_FAILED');
+          expect(message).toMatch(/no space left on device/i);
+          expect(snapshot(dir)).toEqual(before);
+          outcomes.push(`ENOSPC with ${freeBlocks} blocks free`);
+        }
+        // The set needs 8 blocks (5 files, the json 2, the journal, the marker): several writes failed for real.
+        expect(outcomes.filter((o) => o.startsWith('ENOSPC')).length).toBeGreaterThanOrEqual(4);
+        expect(outcomes.at(-1)).toMatch(/^complete/);
+        rmSync(filler, { force: true });
+        expectCompleteSet(dir, newFiles);
+      } finally {
+        execFileSync('umount', [mnt]);
+      }
+    },
+  );
+});
+
+describe('writeExports', () => {
+  it('refuses an output folder it cannot write (inside /proc) before encoding anything', async () => {
+    // Masks of the wrong size would fail encoding with E_BAD_ARGUMENT: the folder is refused first.
+    const s = syntheticStudy();
+    const req: ExportRequest = { volume: s.volume, lungs: s.lungs.subarray(1), infection: s.infection, measurements: sampleMeasurements(s), model: sampleModel, formats: ['json'] };
+    expect(await codeOf(writeExports('/proc/opal-out', req))).toBe('E_WRITE_FAILED');
+    expect(await codeOf(writeExports(join(scratch, 'fine'), req))).toBe('E_BAD_ARGUMENT');
   });
 });
 
