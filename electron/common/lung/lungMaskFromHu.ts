@@ -489,6 +489,7 @@ function closeAndFill(lungs: Uint8Array, volume: Volume, radiusMm: number, stack
       // Hole filling: background reached from the box border becomes 2; everything else (lung and
       // enclosed holes) is written back as this lung.
       floodFromBorder2d(area, bw, bh, 0, 2, stack);
+      keepDomesOut(area, bw, bh, bx0, by0, k, volume, stack);
       for (let by = 0; by < bh; by++) {
         const y = by + by0;
         if (y < 0 || y >= ny) continue;
@@ -499,6 +500,81 @@ function closeAndFill(lungs: Uint8Array, volume: Volume, radiusMm: number, stack
           if (lungs[v] === 0) lungs[v] = label; // never take voxels of the other lung
         }
       }
+    }
+  }
+}
+
+/** Enclosed holes at least this large (mm^2) are tested for being the diaphragm's dome. */
+const DOME_MIN_AREA_MM2 = 500;
+/** Soft tissue (not lung parenchyma, not air) for the dome test. */
+const DOME_SOFT_HU = -300;
+/** A hole whose soft tissue goes on this far inferiorly (mm) is the dome, not a lesion in the lung. */
+const DOME_REACH_MM = 30;
+
+/**
+ * Near the lung base the lung can ring the dome of the diaphragm in one slice: the liver (or the
+ * spleen) is then a hole in the lung, which plain hole filling would make lung. In a large enclosed
+ * hole of soft tissue, the pixels whose voxels below stay soft tissue for DOME_REACH_MM (or to the
+ * end of the series) are the dome and stay out (marked 2 in `area`, as background). A lesion inside
+ * the lung ends sooner: aerated lung lies below it.
+ */
+function keepDomesOut(
+  area: Uint8Array,
+  bw: number,
+  bh: number,
+  bx0: number,
+  by0: number,
+  k: number,
+  volume: Volume,
+  stack: IndexStack,
+): void {
+  const [nx, ny, nz] = volume.dims;
+  const [sx, sy, sz] = volume.spacingMm;
+  const minPixels = DOME_MIN_AREA_MM2 / (sx * sy);
+  let holes = 0;
+  for (let p = 0; p < bw * bh; p++) if (area[p] === 0) holes++;
+  if (holes < minPixels) return;
+  const holeMask = new Uint8Array(bw * bh);
+  for (let p = 0; p < bw * bh; p++) holeMask[p] = area[p] === 0 ? 1 : 0;
+  const labels = new Int32Array(bw * bh);
+  const comps = labelComponents2d(holeMask, bw, bh, labels, stack);
+  // Inferior is -z in LPS: the k step whose z component is negative.
+  const inferiorStep = volume.direction[8] >= 0 ? -1 : 1;
+  const steps = Math.max(1, Math.ceil(DOME_REACH_MM / sz));
+  const hu = volume.voxels;
+  const sliceSize = nx * ny;
+  const softFraction = (id: number, kk: number): number => {
+    let soft = 0;
+    let count = 0;
+    for (let p = 0; p < bw * bh; p++) {
+      if (labels[p] !== id) continue;
+      const x = bx0 + (p % bw);
+      const y = by0 + Math.floor(p / bw);
+      if (x < 0 || y < 0 || x >= nx || y >= ny) continue;
+      count++;
+      if (hu[kk * sliceSize + y * nx + x] > DOME_SOFT_HU) soft++;
+    }
+    return count > 0 ? soft / count : 0;
+  };
+  for (let id = 1; id <= comps.count; id++) {
+    if (comps.sizes[id] < minPixels || softFraction(id, k) < 0.8) continue;
+    // Per pixel of the hole: the dome's pixels stay soft tissue all the way down; a lesion next to
+    // the dome (aerated lung below it) still fills.
+    for (let p = 0; p < bw * bh; p++) {
+      if (labels[p] !== id) continue;
+      const x = bx0 + (p % bw);
+      const y = by0 + Math.floor(p / bw);
+      if (x < 0 || y < 0 || x >= nx || y >= ny) continue;
+      let dome = true;
+      for (let d = 1; d <= steps; d++) {
+        const kk = k + d * inferiorStep;
+        if (kk < 0 || kk >= nz) break;
+        if (hu[kk * sliceSize + y * nx + x] <= DOME_SOFT_HU) {
+          dome = false;
+          break;
+        }
+      }
+      if (dome) area[p] = 2;
     }
   }
 }
