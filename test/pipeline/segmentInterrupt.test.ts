@@ -232,6 +232,13 @@ describe('opal segment killed with SIGKILL while putting the exports in place', 
     expect(again.stderr).toMatch(/\[1\/2\] .*: note: an earlier export into .* was interrupted/);
     expect(again.stderr).not.toMatch(/already done/);
     for (const l of links) expectCompleteSet(join(out, studyFolderName(l)));
+    // A study whose listed file went missing is not finished either.
+    rmSync(join(out, studyFolderName(links[1]), 'lesions.csv'));
+    const third = await runOpal(args, env);
+    expect(third.code, third.stderr).toBe(0);
+    expect(third.stderr).toMatch(/\[1\/2\] .*already done, skipped/);
+    expect(third.stderr).not.toMatch(/\[2\/2\] .*already done/);
+    for (const l of links) expectCompleteSet(join(out, studyFolderName(l)));
   });
 });
 

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { SingleBar } from 'cli-progress';
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { OpalError, toOpalError, type OpalErrorJson } from '../../common/errors/index.ts';
 import type { Measurements, ModelProvenance } from '../../common/quant/index.ts';
@@ -121,11 +121,19 @@ export async function readBatchList(listPath: string): Promise<string[]> {
   return studies;
 }
 
-/** Finished: a done-marker from this model lists every requested format as written (none failed). */
+/**
+ * Finished: a done-marker from this model lists every requested format as written (none failed),
+ * and every file it lists is still there at its size.
+ */
 async function isDone(outDir: string, model: ResolvedModel, formats: ExportFormat[]): Promise<boolean> {
   const marker = await readDoneMarker(outDir);
   if (!marker || marker.modelSha256 !== model.manifest.sha256) return false;
-  return formats.every((f) => marker.formats.includes(f) && !marker.failed.some((x) => x.format === f));
+  if (!formats.every((f) => marker.formats.includes(f) && !marker.failed.some((x) => x.format === f))) return false;
+  for (const name of marker.files) {
+    const size = await stat(join(outDir, name)).then((st) => (st.isFile() ? st.size : -1), () => -1);
+    if (size !== marker.bytes[name]) return false;
+  }
+  return true;
 }
 
 /** Checks an output folder before any work; says on stderr what was left of a killed run there. */
