@@ -10,7 +10,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, statfsSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isOpalError } from '../../electron/common/errors/index.ts';
@@ -271,6 +271,27 @@ describe('writeExports', () => {
 });
 
 describe('the next run after a killed one', () => {
+  it('removes the staging folder an older OPAL left (.opal-export-*), and leaves the staging folder of a run still going', async () => {
+    const dir = freshDir();
+    await writeEncodedExports(dir, oldFiles);
+    const before = snapshot(dir);
+    mkdirSync(join(dir, '.opal-export-Ab12Cd'));
+    writeFileSync(join(dir, '.opal-export-Ab12Cd', 'seg.dcm'), 'half a file');
+    // A live process of this machine: its staging folder is in use.
+    const sleeper = spawn('sleep', ['30'], { stdio: 'ignore' });
+    const host = createHash('sha256').update(hostname()).digest('hex').slice(0, 6);
+    const live = `${STAGING_PREFIX}${host}-${sleeper.pid}-0123abcd`;
+    mkdirSync(join(dir, live));
+    try {
+      const { recovered } = await checkOutputFolder(dir);
+      expect(recovered.map((r) => r.outcome)).toEqual(['discarded']);
+      expect(Object.keys(snapshot(dir)).filter((p) => !p.startsWith(live))).toEqual(Object.keys(before));
+      expect(statSync(join(dir, live)).isDirectory()).toBe(true);
+    } finally {
+      sleeper.kill('SIGKILL');
+    }
+  });
+
   it('finishes the roll-back itself when run as a child after the kill (the staging folder of a dead process is taken as abandoned)', async () => {
     const dir = freshDir();
     await writeEncodedExports(dir, oldFiles);
