@@ -7,7 +7,6 @@ import { OrthoViewer, PLANES, type Plane } from './viewport/orthoViewer.ts';
 import { InteractiveResolution, movingScaleForPixelBudget } from './viewport/interactiveResolution.ts';
 import { WINDOW_PRESETS, presetForKey, windowOfVoiRange } from './viewport/windowPresets.ts';
 import { BrushTool } from './tools/BrushTool.ts';
-import { worldToIjk, nearestVoxelIndex } from './tools/voxelPicking.ts';
 import { applyDiff } from '../../electron/common/edit/index.ts';
 import type { EditResult, ExportFormat, LabelmapDiff, VolumeInfo } from '../../electron/common/ipc/contract.ts';
 import type { VolumeGeometry } from './viewport/registerCtVolume.ts';
@@ -19,6 +18,9 @@ import { renderSegmentsPanel } from './panels/segmentsPanel.ts';
 import { renderAbout } from './panels/aboutPanel.ts';
 import { wireExecutionProviderSetting } from './panels/settingsPanel.ts';
 import { renderSeriesList, renderRecent, droppedPath } from './panels/seriesPanel.ts';
+import { ViewportOverlays } from './viewport/viewportOverlays.ts';
+import { ViewportNavigation } from './tools/keyboardNavigation.ts';
+import { createShortcutHelp } from './panels/shortcutHelp.ts';
 import { wireMaskImport } from './panels/maskImportPanel.ts';
 import { WorkGuard } from './state/workGuard.ts';
 import { publishCacheStats } from './viewport/cacheStats.ts';
@@ -29,6 +31,19 @@ const store = new Store();
 const elements = { axial: byId<HTMLDivElement>('vp-axial'), sagittal: byId<HTMLDivElement>('vp-sagittal'), coronal: byId<HTMLDivElement>('vp-coronal') };
 const viewer = new OrthoViewer(elements);
 viewer.setCrosshairsActive(true);
+// Overlays over the canvases (letters, scale bar, W/L, slice, patient) and keyboard/zoom navigation.
+const overlays = new ViewportOverlays(viewer, elements, (p) => ({ slice: byId(`slice-${p}`), hu: byId(`hu-${p}`) }));
+const navigation = new ViewportNavigation(viewer, elements, () => loaded?.geometry, (p) => overlays.sliceInfo(p));
+navigation.attachZoom(byId('viewports'));
+const shortcutHelp = createShortcutHelp();
+const overlaysToggle = byId<HTMLInputElement>('overlays-toggle');
+const setOverlaysVisible = (on: boolean) => {
+  overlays.setVisible(on);
+  overlaysToggle.checked = on;
+};
+overlaysToggle.addEventListener('change', () => setOverlaysVisible(overlaysToggle.checked));
+byId('reset-view').addEventListener('click', () => navigation.resetView());
+byId('shortcut-help-button').addEventListener('click', () => shortcutHelp.toggle());
 
 // Fast scroll (interactiveResolution.ts): half resolution while moving, full when still. On by
 // default only with a software rasteriser, where a full-resolution slice step takes ~100 ms.
@@ -69,7 +84,8 @@ window.addEventListener('beforeunload', (e) => {
 
 function showError(e: unknown): void {
   const err = e instanceof BridgeError ? e.error : { code: 'E_INTERNAL' as const, message: e instanceof Error ? e.message : String(e) };
-  store.update({ error: err, status: err.code === 'E_CANCELLED' ? 'Cancelled.' : store.state.status });
+  // The status line ends in a final state (never left at "Scanning…"/"Exporting…"); the banner keeps the coded message.
+  store.update({ error: err, status: err.code === 'E_CANCELLED' ? 'Cancelled.' : `Stopped: ${err.code} (see the message above).` });
 }
 
 async function guarded(work: () => Promise<void>): Promise<void> {
@@ -110,6 +126,8 @@ async function loadSeries(seriesInstanceUid: string): Promise<void> {
     const n = info.dims[0] * info.dims[1] * info.dims[2];
     loaded = { info, geometry, voxels, infection: new Uint8Array(n), lungs: new Uint8Array(n) };
     await viewer.showVolume(`opal-ct-${info.handle}`, geometry, voxels);
+    overlays.setStudy({ info, geometry, voxels });
+    overlays.setWindow(store.state.window.windowWidthHu, store.state.window.windowLevelHu);
     viewer.addOverlay('opal-lungs', loaded.lungs, store.state.overlays.lungs);
     viewer.addOverlay('opal-infection', loaded.infection, store.state.overlays.infection);
     store.update({ volume: info, measurements: null, labelmapRevision: 0, canUndo: false, canRedo: false, status: `${info.seriesDescription ?? 'Series'} · ${info.dims.join('×')} · ${info.spacingMm.map((s) => s.toFixed(2)).join('×')} mm` });
@@ -166,6 +184,7 @@ async function runSegmentation(): Promise<void> {
 }
 
 bridge.onEvent((e) => {
+  if (e.type === 'scan-progress' && store.state.scanning) store.update({ status: `Scanning… ${e.filesSeen}${e.filesTotal ? ` / ${e.filesTotal}` : ''} files` });
   if (!loaded || ('volumeHandle' in e && e.volumeHandle !== loaded.info.handle)) return;
   if (e.type === 'segment-progress') store.update((s) => ({ segmentation: { ...s.segmentation, phase: e.phase, done: e.done, total: e.total } }));
   if (e.type === 'segment-preview') {
@@ -174,7 +193,6 @@ bridge.onEvent((e) => {
       store.update((s) => ({ segmentation: { ...s.segmentation, previewShown: true }, status: 'Preview shown; refining…' }));
     });
   }
-  if (e.type === 'scan-progress') store.update({ status: `Scanning… ${e.filesSeen}${e.filesTotal ? ` / ${e.filesTotal}` : ''} files` });
 });
 
 // ---- editing ----
@@ -326,17 +344,13 @@ document.body.dataset.softwareRendering = String(rendering.softwareRasterizer ==
 
 // ---- viewport read-outs ----
 
+// Slice numbers (1 = most inferior), the HU read-out and the rest: viewport/viewportOverlays.ts.
 function updateSliceLabels(): void {
-  if (!loaded) return;
-  for (const plane of PLANES) {
-    const vp = viewer.viewport(plane);
-    byId(`slice-${plane}`).textContent = `Slice ${vp.getSliceIndex() + 1} / ${vp.getNumberOfSlices()}`;
-  }
+  overlays.updateAll();
 }
 
 for (const plane of PLANES) {
   const el = elements[plane];
-  el.addEventListener(CoreEnums.Events.CAMERA_MODIFIED, () => updateSliceLabels());
   el.addEventListener(CoreEnums.Events.VOI_MODIFIED, ((e: CustomEvent<{ range?: { lower: number; upper: number } }>) => {
     if (!e.detail.range) return;
     // Right-drag window/level reports here; only a real change updates the store (setWindow fires this too).
@@ -344,14 +358,6 @@ for (const plane of PLANES) {
     const cur = store.state.window;
     if (Math.abs(w.windowWidthHu - cur.windowWidthHu) > 0.5 || Math.abs(w.windowLevelHu - cur.windowLevelHu) > 0.5) store.update({ window: w });
   }) as EventListener);
-  el.addEventListener('mousemove', (e) => {
-    if (!loaded) return;
-    const rect = el.getBoundingClientRect();
-    const world = viewer.viewport(plane).canvasToWorld([e.clientX - rect.left, e.clientY - rect.top]);
-    const ijk = worldToIjk(loaded.geometry, world as [number, number, number]);
-    const i = nearestVoxelIndex(loaded.geometry.dims, ijk);
-    byId(`hu-${plane}`).textContent = i < 0 ? '' : `(${ijk.map((x) => Math.round(x)).join(', ')}) ${Math.round(loaded.voxels[i])} HU`;
-  });
 }
 
 // ---- export ----
@@ -481,6 +487,10 @@ window.addEventListener('keydown', (e) => {
     return void guarded(() => undoRedo('redo'));
   }
   if (e.ctrlKey || e.metaKey || e.altKey) return;
+  if (e.key === '?') return shortcutHelp.toggle();
+  if (e.key === 'Escape' && shortcutHelp.open) return shortcutHelp.toggle(false);
+  if (navigation.handleKey(e)) return void e.preventDefault();
+  if (key === 'o') setOverlaysVisible(!overlays.isVisible);
   const preset = presetForKey(e.key);
   if (preset) store.update({ window: { windowWidthHu: preset.windowWidthHu, windowLevelHu: preset.windowLevelHu } });
   if (key === 't') setHuLimit((on) => !on);
@@ -495,7 +505,10 @@ const showScanCancel = mountScanCancel(byId('status'), () => bridge.call('cancel
 store.subscribe((s, prev) => {
   if (s.labelmapRevision !== prev.labelmapRevision) void work.refresh().catch(() => undefined);
   showScanCancel(s.scanning);
-  if (s.window.windowWidthHu !== prev.window.windowWidthHu || s.window.windowLevelHu !== prev.window.windowLevelHu) viewer.setWindow(s.window.windowWidthHu, s.window.windowLevelHu);
+  if (s.window.windowWidthHu !== prev.window.windowWidthHu || s.window.windowLevelHu !== prev.window.windowLevelHu) {
+    viewer.setWindow(s.window.windowWidthHu, s.window.windowLevelHu);
+    overlays.setWindow(s.window.windowWidthHu, s.window.windowLevelHu);
+  }
   byId('status').textContent = s.status;
   const err = byId('error');
   err.hidden = !s.error;
@@ -550,7 +563,7 @@ function drawLesions(): void {
         status: `Lesion ${lesion.id}: ${lesion.volumeMl.toFixed(2)} mL, ${lesion.lung}${lesion.zone ? ` ${lesion.zone}` : ''}, centre at voxel (${lesion.centroidVoxel.map((x) => Math.round(x)).join(', ')}).`,
       }));
     },
-  });
+  }, loaded?.geometry);
 }
 
 function drawSegments(): void {

@@ -570,6 +570,7 @@ export function volumeMetaFromFrames(frames: FrameHeader[]): VolumeMeta {
     frameOfReferenceUid: f.frameOfReferenceUid,
     seriesDescription: f.seriesDescription,
     studyDate: f.studyDate,
+    sliceThicknessMm: f.sliceThicknessMm,
     sopClassUid: f.sopClassUid,
     sopInstanceUids: frames.map((x) => x.sopInstanceUid ?? ''),
     frameNumbers: frames.map((x) => x.frameIndex + 1),

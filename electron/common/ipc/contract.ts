@@ -103,6 +103,8 @@ export interface VolumeInfo {
   patientId?: string;
   /** DICOM StudyDate, YYYYMMDD as stored. */
   studyDate?: string;
+  /** DICOM SliceThickness of the source images (mm), when they carry it. */
+  sliceThicknessMm?: number;
   /** Loader warnings (irregular spacing, etc.) to show to the user. */
   warnings: string[];
   /** Work on this series autosaved by an earlier session (a crash, or edits kept when closing): offer to restore it. */

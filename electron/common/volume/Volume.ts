@@ -27,6 +27,8 @@ export interface VolumeMeta {
   frameOfReferenceUid?: string;
   seriesDescription?: string;
   studyDate?: string;
+  /** DICOM SliceThickness (mm) of the first source image, when present. */
+  sliceThicknessMm?: number;
   /** SOPInstanceUIDs of the source slices in k order (for DICOM SEG references); '' at a missing slice. */
   sopInstanceUids?: string[];
   /** Frame number (1-based) of each slice in its SOP instance, in k order; 0 at a missing slice. */

@@ -36,6 +36,7 @@ export class VolumeService {
       patientName: m.patientName,
       patientId: m.patientId,
       studyDate: m.studyDate,
+      sliceThicknessMm: m.sliceThicknessMm,
       warnings,
     };
     const v: OpenVolume = {

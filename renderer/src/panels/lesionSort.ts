@@ -29,7 +29,8 @@ function sortValue(l: Lesion, key: LesionSortKey): number | null {
     case 'place':
       return LUNG_ORDER[l.lung] * 10 + (l.zone ? ZONE_ORDER[l.zone] : 3);
     case 'slice':
-      return l.centroidVoxel[2];
+      // Slice numbers count from the feet up (sliceNumbering.ts) whatever the stored order: sort by height.
+      return l.centroidLpsMm[2];
     case 'meanConfidence':
       return l.meanConfidence;
   }

@@ -1,4 +1,6 @@
 import type { Lesion } from '../../../electron/common/quant/Measurements.ts';
+import { axialSliceNumber } from '../../../electron/common/volume/sliceNumbering.ts';
+import type { Mat3 } from '../../../electron/common/volume/Volume.ts';
 import { h } from './dom.ts';
 import { sortLesions, type LesionSort, type LesionSortKey } from './lesionSort.ts';
 
@@ -14,9 +16,9 @@ const COLUMNS: { key: LesionSortKey; label: string; title: string }[] = [
   { key: 'consolidationMl', label: 'Class', title: 'Class mix: share of ground-glass (GGO) and consolidation (Cons)' },
   { key: 'meanHu', label: 'HU', title: 'Mean CT value' },
   { key: 'place', label: 'Where', title: 'Lung and zone (thirds of the lung, as in the severity score)' },
-  // The voxel k of the (i, j, k) read-out under the cursor: the viewport's "Slice n / N" counts
-  // along its view direction instead, which runs the other way in a series stored feet first.
-  { key: 'slice', label: 'k', title: 'Axial slice of its centre: voxel index k, as in the (i, j, k) read-out under the cursor' },
+  // The app's one slice numbering (electron/common/volume/sliceNumbering.ts): the axial viewport's
+  // "Slice n / N" and the PDF report show the same number.
+  { key: 'slice', label: 'Slice', title: 'Axial slice of its centre (1 = most inferior), as the axial viewport and the PDF report number it' },
   { key: 'meanConfidence', label: 'Conf.', title: "The model's mean confidence in its label (– where the lesion was painted by hand)" },
 ];
 
@@ -37,7 +39,14 @@ function place(l: Lesion): string {
  * The lesion list: one row per 3-D lesion, sortable by each column header; choosing a row centres
  * the viewports on the lesion. `selectedId` marks the row last chosen.
  */
-export function renderLesionsPanel(el: HTMLElement, lesions: readonly Lesion[] | null, sort: LesionSort, selectedId: number | null, handlers: LesionsPanelHandlers): void {
+export function renderLesionsPanel(
+  el: HTMLElement,
+  lesions: readonly Lesion[] | null,
+  sort: LesionSort,
+  selectedId: number | null,
+  handlers: LesionsPanelHandlers,
+  geometry?: { dims: [number, number, number]; direction: Mat3 },
+): void {
   el.replaceChildren();
   if (!lesions) {
     el.append(h('p', { class: 'method' }, 'No segmentation yet.'));
@@ -72,7 +81,7 @@ export function renderLesionsPanel(el: HTMLElement, lesions: readonly Lesion[] |
       h('td', {}, classMix(l)),
       h('td', {}, l.meanHu === null ? '–' : String(Math.round(l.meanHu) + 0)),
       h('td', {}, place(l)),
-      h('td', {}, String(Math.round(ck))),
+      h('td', { class: 'lesion-slice' }, geometry ? String(axialSliceNumber(geometry, ck)) : '–'),
       h('td', {}, l.meanConfidence === null ? '–' : l.meanConfidence.toFixed(2)),
     );
     row.addEventListener('click', () => handlers.onSelect(l));

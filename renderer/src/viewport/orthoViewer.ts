@@ -10,7 +10,7 @@ import {
   segmentation,
 } from '@cornerstonejs/tools';
 import { initCornerstone } from './initCornerstone.ts';
-import { registerCtVolume, registerLabelmapVolume, type VolumeGeometry } from './registerCtVolume.ts';
+import { registerCtVolume, registerLabelmapVolume, uncacheVolume, type VolumeGeometry } from './registerCtVolume.ts';
 import { voiRangeOf, DEFAULT_PRESET } from './windowPresets.ts';
 import { installRenderScale, setRenderScale, renderScale } from './renderScale.ts';
 import { memoiseColormap } from './colormapMemo.ts';
@@ -85,11 +85,14 @@ export class OrthoViewer {
 
   /** Shows a CT volume in all three planes with the lung window. */
   async showVolume(volumeId: string, geometry: VolumeGeometry, voxels: Int16Array | Float32Array): Promise<void> {
+    const previous = this.ctVolumeId;
     const volume = registerCtVolume(volumeId, geometry, voxels);
     this.ctVolumeId = volumeId;
     this.geometry = geometry;
     void volume;
     await setVolumesForViewports(this.engine, [{ volumeId }], PLANES.map((p) => this.viewportIds[p]));
+    // The previous series' volume and slice images leave the cache (they are no longer shown).
+    if (previous && previous !== volumeId) uncacheVolume(previous);
     this.setWindow(DEFAULT_PRESET.windowWidthHu, DEFAULT_PRESET.windowLevelHu);
     for (const plane of PLANES) this.viewport(plane).resetCamera();
     this.engine.render();

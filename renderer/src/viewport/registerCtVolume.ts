@@ -46,11 +46,24 @@ function localOptions(geometry: VolumeGeometry, scalarData: Int16Array | Float32
 }
 
 /**
+ * Removes a volume and the per-slice images cornerstone cached for it (`<volumeId>_slice_<n>`):
+ * removing the volume alone leaves them, and registering the same id again then fails with
+ * "putImageSync: imageId already in cache" (the second series opened).
+ */
+export function uncacheVolume(volumeId: string): void {
+  const volume = cache.getVolume(volumeId);
+  if (!volume) return;
+  const imageIds = [...(volume.imageIds ?? [])];
+  cache.removeVolumeLoadObject(volumeId);
+  for (const imageId of imageIds) if (cache.getImageLoadObject(imageId)) cache.removeImageLoadObject(imageId, { force: true });
+}
+
+/**
  * Registers the CT voxels (HU, fetched once as a binary buffer) in cornerstone's cache as a local
  * volume. The typed array is used in place, not copied.
  */
 export function registerCtVolume(volumeId: string, geometry: VolumeGeometry, voxels: Int16Array | Float32Array): Types.IImageVolume {
-  if (cache.getVolume(volumeId)) cache.removeVolumeLoadObject(volumeId);
+  uncacheVolume(volumeId);
   return volumeLoader.createLocalVolume(volumeId, localOptions(geometry, voxels, 16, 'CT'));
 }
 
@@ -59,6 +72,6 @@ export function registerCtVolume(volumeId: string, geometry: VolumeGeometry, vox
  * array stays live: writing into it and triggering a segmentation-modified event updates the view.
  */
 export function registerLabelmapVolume(volumeId: string, geometry: VolumeGeometry, labels: Uint8Array): Types.IImageVolume {
-  if (cache.getVolume(volumeId)) cache.removeVolumeLoadObject(volumeId);
+  uncacheVolume(volumeId);
   return volumeLoader.createLocalLabelmapVolume(localOptions(geometry, labels, 8, 'SEG'), volumeId);
 }
