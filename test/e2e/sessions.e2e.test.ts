@@ -42,9 +42,9 @@ describe.skipIf(noChromium)(`sessions e2e in ${CHROMIUM_PATH}${noChromium ? ' (s
     expect(res.status).toBe(200);
     return new Uint8Array(await res.arrayBuffer());
   }
-  async function engineStats(): Promise<{ openVolumes: number; rssBytes: number }> {
+  async function engineStats(): Promise<{ openVolumes: number; rssBytes: number; arrayBuffersBytes: number }> {
     const res = await fetch(`${host.url}api/getEngineStats`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
-    const env = (await res.json()) as { ok: boolean; value: { openVolumes: number; rssBytes: number } };
+    const env = (await res.json()) as { ok: boolean; value: { openVolumes: number; rssBytes: number; arrayBuffersBytes: number } };
     return env.value;
   }
   const rendererCache = () =>
@@ -57,7 +57,12 @@ describe.skipIf(noChromium)(`sessions e2e in ${CHROMIUM_PATH}${noChromium ? ' (s
   async function measure(label: string): Promise<void> {
     await host.gc();
     const stats = await engineStats();
-    memory[label] = { engineRssMiB: +(host.rssBytes() / 2 ** 20).toFixed(1), engineOpenVolumes: stats.openVolumes, renderer: await rendererCache() };
+    memory[label] = {
+      engineRssMiB: +(host.rssBytes() / 2 ** 20).toFixed(1),
+      engineArrayBuffersMiB: +(stats.arrayBuffersBytes / 2 ** 20).toFixed(1),
+      engineOpenVolumes: stats.openVolumes,
+      renderer: await rendererCache(),
+    };
   }
   const clearStatus = () => page.evaluate(() => void (document.querySelector('#status')!.textContent = ''));
   const waitStatus = (re: RegExp, timeout = 30_000) => page.waitForFunction((src) => new RegExp(src).test(document.querySelector('#status')?.textContent ?? ''), re.source, { timeout });

@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, readFile, readdir, rm, stat, truncate } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { OpalSession } from './OpalSession.ts';
 import { createEngineServices } from './createEngineServices.ts';
 import type { EngineServices, SegmentationOutput } from './EngineServices.ts';
@@ -214,6 +216,31 @@ describe('autosave, restore and never losing edits', () => {
     await s.segment({ volumeHandle: h, edits: 'replace' });
     expect(labels(s, h).every((v) => v === 1)).toBe(true);
     expect((await s.getLabelmapRevision({ volumeHandle: h })).edited).toBe(false);
+  });
+
+  it('closing a volume releases its voxels and labelmaps (array-buffer memory back to where it was)', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const big = join(work, 'big');
+    await writeE2eStudy(big, 256, 48, 2);
+    const s = await newSession('memory');
+    await s.grantFolder(big, 'open');
+    const held = () => {
+      gc();
+      return process.memoryUsage().arrayBuffers;
+    };
+    const before = held();
+    const h = (await s.loadSeries({ path: big })).handle;
+    await stroke(s, h, [0, 1, 2], 1); // an infection labelmap and edited-voxel marks as well
+    await s.flushAutosave(h);
+    const open = held();
+    const voxels = 256 * 256 * 48;
+    expect(open - before).toBeGreaterThan(voxels * 2 * 0.9); // the int16 CT at least
+    await s.closeVolume({ volumeHandle: h });
+    const closed = held();
+    expect((await s.getEngineStats()).openVolumes).toBe(0);
+    expect(closed - before).toBeLessThan((open - before) * 0.1);
+    console.log(`array buffers: ${(before / 2 ** 20).toFixed(1)} MiB before, ${(open / 2 ** 20).toFixed(1)} MiB with the 256x256x48 series open, ${(closed / 2 ** 20).toFixed(1)} MiB after closeVolume`);
   });
 
   it('cancelling a run keeps the edits made before it', async () => {

@@ -73,12 +73,14 @@ export function askBeforeResegmenting(): Promise<ResegmentChoice> {
 export type RestoreChoice = 'restore' | 'discard';
 
 /** When a series opens with autosaved work from an earlier session (a crash, or edits kept). */
-export function askRestore(savedAt: string, edits: number, tornBytes: number): Promise<RestoreChoice> {
+export function askRestore(savedAt: string, edits: number, tornBytes: number, source: 'none' | 'model' | 'import'): Promise<RestoreChoice> {
   const when = new Date(savedAt).toLocaleString();
+  const base = source === 'model' ? 'the model\'s masks and ' : source === 'import' ? 'the imported mask and ' : '';
+  const since = source === 'none' ? '' : ' since';
   const torn = tornBytes > 0 ? ' The last edit was cut off when OPAL stopped and cannot be restored.' : '';
   return askChoice<RestoreChoice>(
     'Restore your work?',
-    `This series has work saved automatically on ${when} (${edits} edit${edits === 1 ? '' : 's'}).${torn} Restore it, or start over from the images alone (the saved work is deleted)?`,
+    `This series has work saved automatically on ${when} (${base}${edits} edit${edits === 1 ? '' : 's'}${since}).${torn} Restore it, or start over from the images alone (the saved work is deleted)?`,
     [
       { value: 'restore', label: 'Restore', default: true },
       { value: 'discard', label: 'Start over' },

@@ -70,7 +70,7 @@ export class WorkGuard {
     const saved = info.autosave;
     if (!saved) return null;
     const { bridge } = this.deps;
-    const choice = info.seriesInstanceUid && this.kept.has(info.seriesInstanceUid) ? 'restore' : await askRestore(saved.savedAt, saved.edits, saved.tornBytes);
+    const choice = info.seriesInstanceUid && this.kept.has(info.seriesInstanceUid) ? 'restore' : await askRestore(saved.savedAt, saved.edits, saved.tornBytes, saved.source);
     if (choice === 'discard') {
       await bridge.call('discardAutosave', { volumeHandle: info.handle });
       return null;
