@@ -109,6 +109,18 @@ if (!app.requestSingleInstanceLock()) {
     });
     win = new BrowserWindow(secureWindowOptions(preloadPath));
     win.once('ready-to-show', () => win?.show());
+    // The renderer's beforeunload holds the close while edits are not exported (renderer/src/state/workGuard.ts): ask.
+    win.webContents.on('will-prevent-unload', (e) => {
+      const choice = dialog.showMessageBoxSync(win!, {
+        type: 'question',
+        buttons: ['Close', 'Stay'],
+        defaultId: 1,
+        cancelId: 1,
+        message: 'The masks have edits that are not exported.',
+        detail: 'They stay in the autosave and are offered again when you open this series. Close OPAL anyway?',
+      });
+      if (choice === 0) e.preventDefault(); // preventDefault here lets the window close
+    });
     win.on('closed', () => {
       win = null;
     });
