@@ -356,7 +356,8 @@ export function parseArgs<M extends MethodName>(method: M, raw: unknown): { ok: 
 export type OpalEvent =
   | { type: 'scan-progress'; folder: string; filesSeen: number; filesTotal?: number }
   | { type: 'segment-progress'; volumeHandle: string; phase: 'preview' | 'full'; done: number; total: number }
-  | { type: 'segment-preview'; volumeHandle: string; revision: number }
+  /** `slices`: the axial slices (k) the preview labelled; only they changed. */
+  | { type: 'segment-preview'; volumeHandle: string; revision: number; slices?: number[] }
   | { type: 'labelmap-changed'; volumeHandle: string; revision: number };
 
 /**

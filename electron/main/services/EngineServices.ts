@@ -19,8 +19,11 @@ export interface SegmentationOutput {
 
 export interface SegmentHooks {
   onProgress?: (p: { phase: 'preview' | 'full'; done: number; total: number }) => void;
-  /** Called once with the preview labelmaps (every few slices) before the full pass ends. */
-  onPreview?: (p: { infection: Uint8Array; lungs: Uint8Array }) => void;
+  /**
+   * Called once with the preview infection (every few slices, `slices`) before the full pass ends;
+   * the lungs arrive with the full result.
+   */
+  onPreview?: (p: { infection: Uint8Array; slices: number[] }) => void;
   signal?: AbortSignal;
   /** Execution providers forced for this run (the app's setting); undefined: `--ep`/OPAL_EXECUTION_PROVIDERS or the checked choice. */
   executionProviders?: string[];

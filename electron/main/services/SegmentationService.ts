@@ -66,9 +66,8 @@ export class SegmentationService {
         onPreview: (p) => {
           if (controller.signal.aborted) return;
           v.infection = keptEdits ? keepEdited(p.infection, keptEdits) : p.infection;
-          v.lungs = p.lungs;
           v.revision++;
-          this.emit({ type: 'segment-preview', volumeHandle, revision: v.revision });
+          this.emit({ type: 'segment-preview', volumeHandle, revision: v.revision, slices: p.slices });
         },
       });
       if (controller.signal.aborted) throw new OpalError('E_CANCELLED');

@@ -55,7 +55,7 @@ export function createEngineServices(): EngineServices {
           }
         },
         // The preview carries infection only; the lung overlay arrives with the full result.
-        onPreview: (p) => hooks.onPreview?.({ infection: p.infection, lungs: new Uint8Array(p.infection.length) }),
+        onPreview: (p) => hooks.onPreview?.({ infection: p.infection, slices: p.slices }),
       });
       return {
         infection: result.infection,

@@ -194,8 +194,9 @@ export class OrthoViewer {
   }
 
   /** Call after writing into an overlay's label array. */
-  overlayChanged(segmentationId: string): void {
-    segmentation.triggerSegmentationEvents.triggerSegmentationDataModified(segmentationId);
+  /** The overlay's labels changed: on `slices` (axial k) only, or everywhere when undefined. */
+  overlayChanged(segmentationId: string, slices?: number[]): void {
+    segmentation.triggerSegmentationEvents.triggerSegmentationDataModified(segmentationId, slices);
     this.engine.render();
   }
 
