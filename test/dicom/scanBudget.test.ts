@@ -24,15 +24,28 @@ function folder(files: { name: string; bytes: Uint8Array }[]): string {
   return dir;
 }
 
-/** A clean slice whose header is longer than the 64 KiB probe (so it is read whole, in a worker). */
-function longHeader(elements: number): Uint8Array {
+/**
+ * A clean slice whose header is longer than the 64 KiB probe (so it is read whole, in a worker):
+ * `elements` private elements at the top level, or inside one sequence item (`nested`).
+ */
+function longHeader(elements: number, nested = false): Uint8Array {
   const clean = ctSlice({ sopUid: '5.5.5', rows: 4, columns: 4 });
   const f = locateElements(clean);
   if (!f) throw new Error('synthetic slice not located');
   const at = f.spans.get('x00080060')?.end ?? 200;
   const parts = Array.from({ length: elements }, (_, k) => encodeElement({ tag: [0x0009, 0x1000 + (k % 0xefff)], vr: 'LO', value: 'x' }, true));
-  const block = new Uint8Array(parts.length * parts[0].length);
-  parts.forEach((p, i) => block.set(p, i * p.length));
+  const flat = new Uint8Array(parts.length * parts[0].length);
+  parts.forEach((p, i) => flat.set(p, i * p.length));
+  const item = Uint8Array.from([0xfe, 0xff, 0x00, 0xe0, 0xff, 0xff, 0xff, 0xff]);
+  const close = Uint8Array.from([0xfe, 0xff, 0x0d, 0xe0, 0, 0, 0, 0, 0xfe, 0xff, 0xdd, 0xe0, 0, 0, 0, 0]);
+  const seqHead = encodeElement({ tag: [0x0009, 0x0f00], vr: 'SQ', value: new Uint8Array(0), declaredLength: 0xffffffff }, true);
+  const block = nested ? new Uint8Array(seqHead.length + item.length + flat.length + close.length) : flat;
+  if (nested) {
+    block.set(seqHead, 0);
+    block.set(item, seqHead.length);
+    block.set(flat, seqHead.length + item.length);
+    block.set(close, seqHead.length + item.length + flat.length);
+  }
   const out = new Uint8Array(clean.length + block.length);
   out.set(clean.subarray(0, at));
   out.set(block, at);
@@ -42,7 +55,7 @@ function longHeader(elements: number): Uint8Array {
 
 describe('scan budget: one file cannot stall or exhaust a folder', () => {
   it('skips a file past its time budget with E_RESOURCE_LIMIT and finds the series beside it', async () => {
-    const slow = longHeader(300_000);
+    const slow = longHeader(40_000);
     const dir = folder([...axialSeries(3), { name: 'slow.dcm', bytes: slow }]);
     const scan = await scanPath(dir, { fileTimeoutMs: 1 });
     expect(scan.series.map((s) => s.summary.dims)).toEqual([[4, 4, 3]]);
@@ -59,7 +72,7 @@ describe('scan budget: one file cannot stall or exhaust a folder', () => {
   it('skips a file whose parsing runs a worker out of its heap with E_RESOURCE_LIMIT', async () => {
     const pool = new ScanPool({ size: 1, heapMb: 8, fileTimeoutMs: 120_000 });
     try {
-      const dir = folder([{ name: 'big.dcm', bytes: longHeader(300_000) }, ...axialSeries(1)]);
+      const dir = folder([{ name: 'big.dcm', bytes: longHeader(300_000, true) }, ...axialSeries(1)]);
       const big = await pool.scan(join(dir, 'big.dcm'), true);
       expect(big.skipped).toMatchObject({ code: 'E_RESOURCE_LIMIT', message: expect.stringContaining('more than 8 MB') });
       // The pool replaced the worker and goes on.
@@ -89,7 +102,7 @@ describe('scan budget: one file cannot stall or exhaust a folder', () => {
   });
 
   it('a scan cancelled while reading stops with E_CANCELLED', async () => {
-    const dir = folder([...axialSeries(100), ...Array.from({ length: 8 }, (_, k) => ({ name: `long${k}.dcm`, bytes: longHeader(100_000) }))]);
+    const dir = folder([...axialSeries(100), ...Array.from({ length: 8 }, (_, k) => ({ name: `long${k}.dcm`, bytes: longHeader(40_000) }))]);
     const ac = new AbortController();
     let seen = 0;
     const p = scanPath(dir, {

@@ -36,3 +36,9 @@ export function inflatedByteLimit(compressedBytes: number): number {
  */
 export const MAX_DEFLATE_RATIO = 200;
 export const DEFLATE_RATIO_CHECK_BYTES = 4 * 2 ** 20;
+
+/**
+ * Top-level data elements in one data set (nested ones in sequences do not count): a CT header has a
+ * few hundred; 300,000 cost the parser seconds. More are refused before parsing (E_TOO_LARGE).
+ */
+export const MAX_TOP_LEVEL_ELEMENTS = 50_000;

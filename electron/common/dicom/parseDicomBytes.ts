@@ -3,7 +3,8 @@ import { Inflate } from 'fflate';
 import { OpalError, isOpalError } from '../errors/index.ts';
 import { TransferSyntax } from './pixels/frames.ts';
 import { MEDIA_STORAGE_DIRECTORY_SOP_CLASS, Tag } from './tags.ts';
-import { DEFLATE_RATIO_CHECK_BYTES, MAX_DEFLATE_RATIO, inflatedByteLimit } from './limits.ts';
+import { DEFLATE_RATIO_CHECK_BYTES, MAX_DEFLATE_RATIO, MAX_TOP_LEVEL_ELEMENTS, inflatedByteLimit } from './limits.ts';
+import { countTopLevelElements } from './countTopLevelElements.ts';
 
 export interface ParsedDicom {
   dataSet: DataSet;
@@ -132,7 +133,18 @@ function readMeta(bytes: Uint8Array): { ts?: string; sopClass?: string } {
   return { ts: clean(meta.string(Tag.TransferSyntaxUID)), sopClass: clean(meta.string(Tag.MediaStorageSOPClassUID)) };
 }
 
-function parseRaw(bytes: Uint8Array, transferSyntaxUid: string, headerOnly: boolean): DataSet {
+/** Refuses a data set of more than MAX_TOP_LEVEL_ELEMENTS elements before the parser spends seconds on it. */
+function checkElementCount(bytes: Uint8Array, start: number, transferSyntaxUid: string, source?: string): void {
+  const explicit = transferSyntaxUid !== TransferSyntax.ImplicitVRLittleEndian;
+  const littleEndian = transferSyntaxUid !== TransferSyntax.ExplicitVRBigEndian;
+  const n = countTopLevelElements(bytes, start, explicit, littleEndian, MAX_TOP_LEVEL_ELEMENTS);
+  if (n > MAX_TOP_LEVEL_ELEMENTS) {
+    throw new OpalError('E_TOO_LARGE', `The header holds more than ${MAX_TOP_LEVEL_ELEMENTS} data elements (a CT header has a few hundred); OPAL does not read it.`, source);
+  }
+}
+
+function parseRaw(bytes: Uint8Array, transferSyntaxUid: string, headerOnly: boolean, source?: string): DataSet {
+  checkElementCount(bytes, 0, transferSyntaxUid, source);
   return dicomParser.parseDicom(bytes, {
     TransferSyntaxUID: transferSyntaxUid,
     ...(headerOnly ? { untilTag: PIXEL_DATA } : {}),
@@ -183,9 +195,10 @@ function parseUnchecked(bytes: Uint8Array, options: ParseDicomOptions): ParsedDi
     if (!guessed) throw fail('E_NOT_DICOM', 'Not a DICOM file: no "DICM" marker at byte 128 and no recognisable data set at the start.');
     notes.push(`The file has no DICOM preamble or file meta information; read it as ${guessed === TransferSyntax.ExplicitVRBigEndian ? 'Explicit VR Big Endian' : guessed === TransferSyntax.ExplicitVRLittleEndian ? 'Explicit VR Little Endian' : 'Implicit VR Little Endian'} (${guessed}) by inspection.`);
     try {
-      const dataSet = parseRaw(bytes, guessed, headerOnly);
+      const dataSet = parseRaw(bytes, guessed, headerOnly, options.source);
       return { dataSet, transferSyntaxUid: guessed, hasFileMeta: false, notes, headerOnly, dataSetOffset: 0 };
     } catch (e) {
+      if (isOpalError(e)) throw e;
       const msg = describeParserError(e);
       throw fail(isOverrun(msg) ? 'E_TRUNCATED' : 'E_NOT_DICOM', `The file has no DICOM file meta and could not be read as a raw data set (${msg}).`);
     }
@@ -221,18 +234,21 @@ function parseUnchecked(bytes: Uint8Array, options: ParseDicomOptions): ParsedDi
       notes.push(`The file meta has no Transfer Syntax UID (0002,0010); read the data set as ${ts} by inspection.`);
     }
     try {
-      const dataSet = parseRaw(body, ts, headerOnly);
+      const dataSet = parseRaw(body, ts, headerOnly, options.source);
       return { dataSet, transferSyntaxUid: metaTs ?? ts, hasFileMeta: true, notes, headerOnly, dataSetOffset: start };
     } catch (e) {
+      if (isOpalError(e)) throw e;
       const msg = describeParserError(e);
       throw fail(isOverrun(msg) ? 'E_TRUNCATED' : 'E_NOT_DICOM', `The data set could not be read (${msg}).`);
     }
   }
 
   try {
+    checkElementCount(bytes, fileMetaEnd(bytes), metaTs, options.source);
     const dataSet = dicomParser.parseDicom(bytes, headerOnly ? { untilTag: PIXEL_DATA } : {});
     return { dataSet, transferSyntaxUid: metaTs, hasFileMeta: true, notes, headerOnly, dataSetOffset: 0 };
   } catch (e) {
+    if (isOpalError(e)) throw e;
     const msg = describeParserError(e);
     if (isOverrun(msg) && sopClass === MEDIA_STORAGE_DIRECTORY_SOP_CLASS) {
       // Some DICOMDIR writers drop elements without fixing the enclosing lengths; the records are

@@ -55,9 +55,9 @@ export class ScanPool {
     this.heapMb = options.heapMb ?? 1024;
   }
 
-  /** Starts the workers now (a large folder: they boot while the first headers are read inline). */
+  /** Starts one worker now (a large folder: it boots while the first headers are read inline). */
   warm(): void {
-    while (!this.closed && this.slots.length < this.size) this.startWorker();
+    if (!this.closed && this.slots.length === 0) this.startWorker();
   }
 
   scan(path: string, insideFolder: boolean): Promise<FileOutcome> {
