@@ -13,13 +13,12 @@
  * - on every page the notice "Investigational software, not a medical device." and "Page i of n".
  * Built with pdf-lib; the images are rendered and PNG-encoded here.
  */
-import { PDFDocument, StandardFonts, rgb, type PDFFont, type PDFImage, type PDFPage } from 'pdf-lib';
+import { concatTransformationMatrix, drawObject, PDFDocument, popGraphicsState, pushGraphicsState, StandardFonts, rgb, type PDFFont, type PDFPage, type PDFRef } from 'pdf-lib';
 import type { Lesion, Measurements, ModelProvenance } from '../../quant/index.ts';
 import { axialSliceLabel, axialSliceNumber } from '../../volume/sliceNumbering.ts';
 import { InfectionLabel, voxelToPatient, type Mat3, type Volume } from '../../volume/index.ts';
 import { INVESTIGATIONAL_NOTICE, type StudyIdentifiers } from '../measurementsJson.ts';
 import { chooseKeySlices, type KeySlice } from './chooseKeySlices.ts';
-import { encodePngRgb } from './encodePng.ts';
 import { modelCardText, type ReportModelCard } from './modelCardText.ts';
 import { keyImageCrop, LUNG_WINDOW, OVERLAY_COLOURS, renderKeySlice, type KeySliceImage } from './renderKeySlice.ts';
 
@@ -367,8 +366,22 @@ function drawTag(page: PDFPage, bold: PDFFont, label: string, x: number, y: numb
 interface PlacedKeyImage {
   key: KeySlice;
   image: KeySliceImage;
-  png: PDFImage;
+  xObject: PDFRef;
   content: KeySliceContent;
+}
+
+/**
+ * An RGB image as a PDF image XObject (PDF 1.7 §8.9.5), Flate-compressed once: no PNG encode,
+ * decode and re-encode, which took as long as rendering the images.
+ */
+function embedRgbImage(doc: PDFDocument, image: KeySliceImage): PDFRef {
+  const stream = doc.context.flateStream(image.rgb, { Type: 'XObject', Subtype: 'Image', Width: image.width, Height: image.height, ColorSpace: 'DeviceRGB', BitsPerComponent: 8 });
+  return doc.context.register(stream);
+}
+
+function drawRgbImage(page: PDFPage, xObject: PDFRef, x: number, y: number, width: number, height: number): void {
+  const name = page.node.newXObject('Image', xObject);
+  page.pushOperators(pushGraphicsState(), concatTransformationMatrix(width, 0, 0, height, x, y), drawObject(name), popGraphicsState());
 }
 
 /** The key-image pages: legend, then a 2-column grid of images with captions. */
@@ -412,10 +425,10 @@ function drawKeyImages(w: ReportWriter, volume: Volume, placed: PlacedKeyImage[]
     w.ensure(imgH + captionH);
     const top = w.y;
     for (let c = 0; c < 2 && n + c < placed.length; c++) {
-      const { key, image, png, content } = placed[n + c];
+      const { key, image, xObject, content } = placed[n + c];
       const x = MARGIN + c * (cellW + gap) + (cellW - imgW) / 2;
       const y0 = top - imgH;
-      w.page.drawImage(png, { x, y: y0, width: imgW, height: imgH });
+      drawRgbImage(w.page, xObject, x, y0, imgW, imgH);
       const ptPerMm = imgW / (image.width * image.pixelMm);
       // Orientation letters at the middle of each edge.
       drawTag(w.page, bold, edges.left, x + 7, y0 + imgH / 2);
@@ -541,8 +554,7 @@ export async function buildReportPdf(input: ReportInput): Promise<Uint8Array> {
     // Up to 8 output pixels per voxel: a small grid needs no more to print sharp.
     const targetWidthPx = Math.min(KEY_IMAGE_WIDTH_PX, (crop.i1 - crop.i0 + 1) * 8);
     const image = renderKeySlice(volume, input.lungs, input.infection, key.sliceIndex, { crop, targetWidthPx });
-    const png = await doc.embedPng(encodePngRgb(image.rgb, image.width, image.height));
-    placed.push({ key, image, png, content: keySliceContent(volume.dims, input.infection, lesions, key.sliceIndex) });
+    placed.push({ key, image, xObject: embedRgbImage(doc, image), content: keySliceContent(volume.dims, input.infection, lesions, key.sliceIndex) });
   }
   drawKeyImages(w, volume, placed, imageEdgeLabels(volume.direction));
 
