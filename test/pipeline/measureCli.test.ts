@@ -13,7 +13,7 @@ import type { SegmentSummary } from '../../electron/cli/commands/segment.ts';
 import { writePhantomSeries } from '../../electron/main/phantom/index.ts';
 import { PYTHON, pythonHas } from '../exports/externalTools.ts';
 import { missing } from '../fixtures/requireData.ts';
-import { repoRoot, testOutputDir } from '../fixtures/sharedData.ts';
+import { repoRoot, sharedData, skipNote, testOutputDir } from '../fixtures/sharedData.ts';
 import { runOpal } from './cli.ts';
 import { makeTestModel } from './fixtures/testModel.ts';
 
@@ -169,4 +169,29 @@ describe.skipIf(missing(pythonHas('pydicom') && pythonHas('nibabel'), 'python3 w
     const ggo = summary!.measurements.lesions.find((l) => Math.abs(l.volumeMl - truth.boxes['ground-glass'].ml) < 1e-6);
     for (let c = 0; c < 3; c++) expect(Math.abs(ggo!.centroidLpsMm[c] - truth.boxes['ground-glass'].centroidLps[c])).toBeLessThan(0.05);
   }, 120_000);
+});
+
+const p001 = sharedData('dicom', 'covid-ct-md-p001');
+
+describe.skipIf(!p001 || missing(pythonHas('nibabel'), 'python3 with nibabel'))(p001 ? 'opal measure on a real CT (covid-ct-md-p001)' : skipNote('covid-ct-md-p001'), () => {
+  it('reproduces opal segment\'s volumes from its seg.dcm, and measures a nibabel labelmap to its known volumes', async () => {
+    const out = join(root, 'p001-segment');
+    const seg = await runOpal(['segment', p001!, '--out', out, '--format', 'seg,nifti', '--json', '--threads', '1'], env);
+    expect(seg.code, seg.stderr).toBe(0);
+    const s = (JSON.parse(seg.stdout) as SegmentSummary).measurements;
+    const fromSeg = await measure([p001!, '--mask', join(out, 'seg.dcm')]);
+    expect(fromSeg.code, fromSeg.stderr).toBe(0);
+    const m = fromSeg.summary!.measurements;
+    expect(Math.abs(m.infection.totalMl - s.infection.totalMl)).toBeLessThanOrEqual(0.1);
+    expect(Math.abs(m.infection.groundGlassMl - s.infection.groundGlassMl)).toBeLessThanOrEqual(0.1);
+    expect(Math.abs(m.infection.consolidationMl - s.infection.consolidationMl)).toBeLessThanOrEqual(0.1);
+    expect(Math.abs(m.lungs.totalVolumeMl - s.lungs.totalVolumeMl)).toBeLessThanOrEqual(0.1);
+
+    const path = join(root, 'p001-foreign.nii.gz');
+    const truth = foreign(['nifti', p001!, path]);
+    const fromNifti = await measure([p001!, '--mask', path, '--map', '7=ignore']);
+    expect(fromNifti.code, fromNifti.stderr).toBe(0);
+    expect(fromNifti.summary!.measurements.infection.groundGlassMl).toBeCloseTo(truth.boxes['ground-glass'].ml, 6);
+    expect(fromNifti.summary!.measurements.infection.consolidationMl).toBeCloseTo(truth.boxes.consolidation.ml, 6);
+  }, 600_000);
 });
