@@ -173,9 +173,14 @@ function runChild(jobs: Job[], scratch: string, opts: Required<Pick<FuzzOptions,
       pending = pending.slice(nl + 1);
       const msg = JSON.parse(line) as { t: 'stage' | 'done'; index: number; stage: StageName; outcome?: StageOutcome; ms?: number; peakRssMb?: number };
       if (msg.t === 'stage') {
-        current = { index: msg.index, stage: msg.stage, started: performance.now(), peak: 0 };
+        const stage = { index: msg.index, stage: msg.stage, started: performance.now(), peak: 0 };
+        current = stage;
         if (timer) clearTimeout(timer);
-        timer = setTimeout(() => kill('over-budget', `${msg.stage} took more than ${opts.timeoutMs} ms: killed`), opts.timeoutMs);
+        // Kill only if this very stage is still running (a late timer on a loaded machine must not
+        // kill the next stage in its name).
+        timer = setTimeout(() => {
+          if (current === stage) kill('over-budget', `${stage.stage} took more than ${opts.timeoutMs} ms: killed`);
+        }, opts.timeoutMs);
       } else {
         if (timer) clearTimeout(timer);
         const o = msg.outcome as StageOutcome;
