@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { syntheticStudy } from '../../../test/exports/syntheticStudy.ts';
 import { isOpalError } from '../errors/index.ts';
-import { encodeDicomSeg } from '../export/dicomSeg.ts';
+import { CT_IMAGE_SOP_CLASS_UID, encodeDicomSeg } from '../export/dicomSeg.ts';
+import { labelmapOnSegGrid, segSourceFromVolume } from '../export/segSourceFromVolume.ts';
 import { INFECTION_SEGMENTS, LUNG_SEGMENTS } from '../export/segmentCodes.ts';
 import { encodeNifti1 } from '../nifti/index.ts';
-import type { Mat3, Vec3, Volume } from '../volume/index.ts';
+import { reformatToAxial, type Mat3, type Vec3, type Volume } from '../volume/index.ts';
 import { importMasks, niftiConvention } from './importMask.ts';
 import { parseMaskMapping } from './maskMeaning.ts';
 import { matchMaskGrid, maskOnCtGrid } from './matchMaskGrid.ts';
@@ -84,6 +85,42 @@ describe('importMasks', () => {
     expect(r.lungs).toEqual(lungs);
     expect(r.segments.map((s) => s.by)).toEqual(['code', 'code', 'code', 'code']);
     expect(r.warnings).toEqual([]);
+  });
+
+  it('reads the SEG of a coronal acquisition (frames on the acquired images) back onto the axial volume OPAL shows', () => {
+    // Coronal: rows along patient x, columns downwards (-z), slices along +y (posterior).
+    const dims: Vec3 = [6, 5, 4];
+    const n = dims[0] * dims[1] * dims[2];
+    const coronal: Volume = {
+      dims,
+      spacingMm: [0.8, 1.5, 2],
+      originMm: [-20, -30, 40],
+      direction: [1, 0, 0, 0, 0, -1, 0, 1, 0],
+      voxels: new Int16Array(n),
+      meta: {
+        sopInstanceUids: [0, 1, 2, 3].map((k) => `1.2.826.0.1.3680043.8.498.55${k}`),
+        sopClassUid: CT_IMAGE_SOP_CLASS_UID,
+        studyInstanceUid: '1.2.826.0.1.3680043.8.498.1',
+        seriesInstanceUid: '1.2.826.0.1.3680043.8.498.2',
+        frameOfReferenceUid: '1.2.826.0.1.3680043.8.498.3',
+      },
+    };
+    const axial = reformatToAxial(coronal, 'coronal');
+    expect(axial.dims).not.toEqual(dims);
+    const infection = new Uint8Array(n).map((_, v) => (v % 7 === 0 ? 1 : v % 11 === 0 ? 2 : 0));
+    const lungs = new Uint8Array(n).map((_, v) => (v % 3 === 0 ? 1 : v % 5 === 0 ? 2 : 0));
+    const seg = encodeDicomSeg({
+      source: segSourceFromVolume(axial),
+      labelmaps: [
+        { labelmap: labelmapOnSegGrid(axial, infection), segments: INFECTION_SEGMENTS },
+        { labelmap: labelmapOnSegGrid(axial, lungs), segments: LUNG_SEGMENTS },
+      ],
+      algorithm: { name: 'opal-infnet', version: '0.1.0' },
+      edited: false,
+    });
+    const r = importMasks([{ name: 'seg.dcm', bytes: seg }], axial);
+    expect(r.infection).toEqual(infection);
+    expect(r.lungs).toEqual(lungs);
   });
 
   it('refuses a SEG whose frames name images that are not in the CT series (same frame of reference)', () => {
