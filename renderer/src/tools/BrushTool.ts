@@ -19,7 +19,8 @@ export interface BrushTarget {
   hu: ArrayLike<number>;
   viewportOf(element: HTMLElement): { viewport: Types.IVolumeViewport; plane: SlicePlane } | undefined;
   /** Redraw after in-place painting. */
-  changed(): void;
+  /** Labels changed on these axial slices (k): only they need uploading. */
+  changed(slices: number[]): void;
   /** One whole stroke finished (press → release): send it to the engine. */
   commit(diff: StrokeDiff): void;
 }
@@ -57,6 +58,10 @@ export class BrushTool {
     const last = this.stroke.last ?? ijk;
     const gapMm = Math.hypot(...ijk.map((x, a) => (x - last[a]) * t.geometry.spacingMm[a]));
     const steps = Math.max(1, Math.ceil(gapMm / Math.max(0.5, s.radiusMm / 2)));
+    const touched = new Set<number>();
+    const nz = t.geometry.dims[2];
+    // A dab in the axial plane changes its slice; one in a sagittal or coronal plane spans its radius along k.
+    const reachK = vp.plane === 'axial' ? 0 : Math.ceil(s.radiusMm / t.geometry.spacingMm[2]);
     for (let n = 1; n <= steps; n++) {
       const f = n / steps;
       const center: [number, number, number] = [last[0] + (ijk[0] - last[0]) * f, last[1] + (ijk[1] - last[1]) * f, last[2] + (ijk[2] - last[2]) * f];
@@ -67,9 +72,11 @@ export class BrushTool {
         value: s.mode === 'eraser' ? 0 : s.label,
         huWindow: s.huWindow ? { hu: t.hu, ...s.huWindow } : undefined,
       });
+      const k = Math.round(center[2]);
+      for (let kk = Math.max(0, k - reachK); kk <= Math.min(nz - 1, k + reachK); kk++) touched.add(kk);
     }
     this.stroke.last = ijk;
-    t.changed();
+    t.changed([...touched]);
   }
 
   private down(e: MouseEvent, element: HTMLElement): void {

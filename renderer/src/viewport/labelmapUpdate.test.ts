@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { replaceLabelmap } from './labelmapUpdate.ts';
+import { replaceLabelmap, slicesOfIndices } from './labelmapUpdate.ts';
 
 describe('replaceLabelmap', () => {
   it('copies the new labels and lists exactly the slices that changed', () => {
@@ -16,5 +16,10 @@ describe('replaceLabelmap', () => {
 
   it('refuses labelmaps of different sizes', () => {
     expect(() => replaceLabelmap(new Uint8Array(4), new Uint8Array(5), 2)).toThrow(RangeError);
+  });
+
+  it('lists the slices a diff touches, once each, in order', () => {
+    expect(slicesOfIndices([13, 2, 7, 30, 12], 6)).toEqual([0, 1, 2, 5]);
+    expect(slicesOfIndices([], 6)).toEqual([]);
   });
 });
