@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { lesionsCsvHeader } from '../../electron/common/export/lesionsCsv.ts';
 import { measurementsDocumentSchema } from '../../electron/common/export/measurementsJson.ts';
 import { lesionClass, sliceRangeLabel } from '../../electron/common/export/report/buildReportPdf.ts';
+import { axialSliceNumber } from '../../electron/common/volume/sliceNumbering.ts';
 import { generateChestPhantom } from '../../electron/common/phantom/index.ts';
 import { quantify } from '../../electron/common/quant/index.ts';
 import { writeExports } from '../../electron/main/exports/writeExports.ts';
@@ -61,7 +62,8 @@ describe('lesion list and score inputs in the exported files', () => {
     const biggest = measurements.lesions[0];
     const first = lines.indexOf('Confidence') + 1;
     const ml = (x: number) => x.toFixed(x < 10 ? 2 : 1);
-    const slices = sliceRangeLabel(p.volume, biggest.boundingBoxVoxel.min[2], biggest.boundingBoxVoxel.max[2]);
+    // The centre slice in brackets is the number the viewer's lesion list shows (axialSliceNumber of the centroid).
+    const slices = `${sliceRangeLabel(p.volume, biggest.boundingBoxVoxel.min[2], biggest.boundingBoxVoxel.max[2])} (${axialSliceNumber(p.volume, biggest.centroidVoxel[2])})`;
     expect(lines.slice(first, first + 10)).toEqual([
       '1', biggest.lung, biggest.zone, ml(biggest.volumeMl), lesionClass(biggest), ml(biggest.groundGlassMl), ml(biggest.consolidationMl), slices, String(Math.round(biggest.meanHu!)), '0.80',
     ]);

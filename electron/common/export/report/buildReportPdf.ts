@@ -316,9 +316,9 @@ export function sliceRangeLabel(volume: Pick<Volume, 'dims' | 'direction'>, kMin
 
 /** Most lesion rows the report lists; the rest are counted ("and N more") and are in the CSV/JSON. */
 export const REPORT_MAX_LESIONS = 40;
-const LESION_COLUMNS_X = [0, 20, 52, 92, 146, 250, 296, 352, 408, 458];
+const LESION_COLUMNS_X = [0, 20, 52, 92, 146, 246, 290, 342, 412, 462];
 function lesionRows(m: Measurements, volume: Volume): string[][] {
-  const rows: string[][] = [['#', 'Lung', 'Zone', 'Volume (mL)', 'Class', 'GGO (mL)', 'Consol. (mL)', 'Slices', 'Mean HU', 'Confidence']];
+  const rows: string[][] = [['#', 'Lung', 'Zone', 'Volume (mL)', 'Class', 'GGO (mL)', 'Consol. (mL)', 'Slices (centre)', 'Mean HU', 'Confidence']];
   for (const l of m.lesions.slice(0, REPORT_MAX_LESIONS)) {
     rows.push([
       String(l.id),
@@ -328,7 +328,7 @@ function lesionRows(m: Measurements, volume: Volume): string[][] {
       lesionClass(l),
       fmtMl(l.groundGlassMl),
       fmtMl(l.consolidationMl),
-      sliceRangeLabel(volume, l.boundingBoxVoxel.min[2], l.boundingBoxVoxel.max[2]),
+      `${sliceRangeLabel(volume, l.boundingBoxVoxel.min[2], l.boundingBoxVoxel.max[2])} (${axialSliceNumber(volume, l.centroidVoxel[2])})`,
       l.meanHu === null ? '-' : String(Math.round(l.meanHu) + 0), // + 0: never "-0"
       l.meanConfidence === null ? '-' : l.meanConfidence.toFixed(2),
     ]);
@@ -565,7 +565,7 @@ export async function buildReportPdf(input: ReportInput): Promise<Uint8Array> {
   w.paragraph(
     `A lesion is a 26-connected region of infection (either class) of at least ${fmtMl(minimum.lesionVolumeMl)} mL. ` +
       'Zone: the score zone holding most of its voxels. Class: GGO or consolidation when the other class is under 10 % of it, else mixed. ' +
-      'Slices: the slices it spans (1 = most inferior, as in the key images and the viewer). ' +
+      "Slices: the slices it spans (1 = most inferior, as in the key images and the viewer) and, in brackets, its centre's slice, the one the viewer's lesion list shows. " +
       "Confidence: the model's mean probability for its label over the lesion's voxels it labelled itself (- when none, e.g. painted by hand). " +
       'Centroids and bounding boxes are in lesions.csv and measurements.json.',
     { size: 8, color: MUTED },

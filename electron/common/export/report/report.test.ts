@@ -116,7 +116,7 @@ describe('report.pdf', () => {
     expect(lines).toContain(`Lesions, largest first (${REPORT_MAX_LESIONS + 3})`);
     const first = lines.indexOf('Confidence') + 1;
     const one = sampleMeasurements(s).lesions[0];
-    const slices = sliceRangeLabel(s.volume, one.boundingBoxVoxel.min[2], one.boundingBoxVoxel.max[2]);
+    const slices = `${sliceRangeLabel(s.volume, one.boundingBoxVoxel.min[2], one.boundingBoxVoxel.max[2])} (${axialSliceNumber(s.volume, one.centroidVoxel[2])})`;
     expect(lines.slice(first, first + 10)).toEqual(['1', 'right', '-', '100.0', 'mixed, 40 % consol.', '60.0', '40.0', slices, '-500', '0.87']);
     expect(lines).toContain(String(REPORT_MAX_LESIONS));
     expect(lines).not.toContain(String(REPORT_MAX_LESIONS + 1));
