@@ -1,4 +1,5 @@
 import type { Types } from '@cornerstonejs/core';
+import { ToolGroupManager, CrosshairsTool } from '@cornerstonejs/tools';
 import { PLANE_PATIENT_AXIS, indexOfSliceNumber } from '../../../electron/common/volume/sliceNumbering.ts';
 import type { OrthoViewer, Plane } from '../viewport/orthoViewer.ts';
 import { PLANES } from '../viewport/orthoViewer.ts';
@@ -83,14 +84,19 @@ export class ViewportNavigation {
     vp.render();
   }
 
-  /** Fits the image again (zoom, pan, flips) in every viewport; each keeps its slice. */
+  /**
+   * Fits the image again (zoom, pan, flips) in every viewport; each keeps its slice and the
+   * crosshairs their centre. (A reset makes the crosshairs re-centre every view on the volume's
+   * middle, so all three are reset first and their slices put back after.)
+   */
   resetView(): void {
-    for (const plane of PLANES) {
-      const info = this.sliceInfo(plane);
-      this.viewer.viewport(plane).resetCamera();
-      if (info) this.goToSlice(plane, info.number);
-      this.viewer.viewport(plane).render();
-    }
+    const slices = PLANES.map((plane) => [plane, this.sliceInfo(plane)] as const);
+    const crosshairs = ToolGroupManager.getToolGroup(this.viewer.toolGroupId)?.getToolInstance(CrosshairsTool.toolName) as CrosshairsTool | undefined;
+    const centre = crosshairs?.toolCenter ? ([...crosshairs.toolCenter] as Types.Point3) : undefined;
+    for (const plane of PLANES) this.viewer.viewport(plane).resetCamera();
+    for (const [plane, info] of slices) if (info) this.goToSlice(plane, info.number);
+    if (crosshairs && centre) crosshairs.setToolCenter(centre);
+    this.viewer.engine.render();
   }
 
   /**
