@@ -18,13 +18,14 @@ import { renderSegmentsPanel } from './panels/segmentsPanel.ts';
 import { renderAbout } from './panels/aboutPanel.ts';
 import { wireExecutionProviderSetting } from './panels/settingsPanel.ts';
 import { renderSeriesList, renderRecent, droppedPath } from './panels/seriesPanel.ts';
+import { mountScanCancel } from './panels/scanCancel.ts';
+import { WorkGuard } from './state/workGuard.ts';
+import { publishCacheStats } from './viewport/cacheStats.ts';
 import { ViewportOverlays } from './viewport/viewportOverlays.ts';
 import { ViewportNavigation } from './tools/keyboardNavigation.ts';
 import { createShortcutHelp } from './panels/shortcutHelp.ts';
 import { wireMaskImport } from './panels/maskImportPanel.ts';
-import { WorkGuard } from './state/workGuard.ts';
-import { publishCacheStats } from './viewport/cacheStats.ts';
-import { mountScanCancel } from './panels/scanCancel.ts';
+import { replaceLabelmap, slicesOfIndices } from './viewport/labelmapUpdate.ts';
 
 const bridge = createBridge();
 const store = new Store();
@@ -148,17 +149,25 @@ async function loadSeries(seriesInstanceUid: string): Promise<void> {
 
 // ---- labelmaps ----
 
-async function refreshLabelmaps(): Promise<void> {
+/**
+ * Fetches the engine's labelmaps into the overlays; only the slices that changed go to the GPU.
+ * `lungs: false` (the preview, which carries infection only) leaves the lung overlay as it is.
+ */
+async function refreshLabelmaps(options: { lungs?: boolean } = {}): Promise<void> {
   if (!loaded) return;
-  const handle = loaded.info.handle;
+  const target = loaded;
+  const handle = target.info.handle;
   const rev = await bridge.call('getLabelmapRevision', { volumeHandle: handle });
-  if (!loaded || loaded.info.handle !== handle) return;
-  if (rev.hasInfection) loaded.infection.set(new Uint8Array(await bridge.fetchBinary({ kind: 'infection', volumeHandle: handle })));
-  else loaded.infection.fill(0);
-  if (rev.hasLungs) loaded.lungs.set(new Uint8Array(await bridge.fetchBinary({ kind: 'lungs', volumeHandle: handle })));
-  else loaded.lungs.fill(0);
-  viewer.overlayChanged('opal-infection');
-  viewer.overlayChanged('opal-lungs');
+  if (loaded !== target) return;
+  const [nx, ny, nz] = target.info.dims;
+  const update = async (kind: 'infection' | 'lungs', labels: Uint8Array, present: boolean, segmentationId: string): Promise<void> => {
+    const next = present ? new Uint8Array(await bridge.fetchBinary({ kind, volumeHandle: handle })) : new Uint8Array(labels.length);
+    if (loaded !== target) return;
+    const changed = replaceLabelmap(labels, next, nx * ny);
+    if (changed.length > 0) viewer.overlayChanged(segmentationId, changed.length === nz ? undefined : changed);
+  };
+  await update('infection', target.infection, rev.hasInfection, 'opal-infection');
+  if (options.lungs !== false) await update('lungs', target.lungs, rev.hasLungs, 'opal-lungs');
   store.update({ labelmapRevision: rev.revision });
 }
 
@@ -189,7 +198,7 @@ bridge.onEvent((e) => {
   if (e.type === 'segment-progress') store.update((s) => ({ segmentation: { ...s.segmentation, phase: e.phase, done: e.done, total: e.total } }));
   if (e.type === 'segment-preview') {
     void guarded(async () => {
-      await refreshLabelmaps();
+      await refreshLabelmaps({ lungs: false });
       store.update((s) => ({ segmentation: { ...s.segmentation, previewShown: true }, status: 'Preview shown; refining…' }));
     });
   }
@@ -200,7 +209,7 @@ bridge.onEvent((e) => {
 function applyLocal(diff: LabelmapDiff): void {
   if (!loaded) return;
   applyDiff(loaded.infection, diff.indices, diff.values);
-  viewer.overlayChanged('opal-infection');
+  viewer.overlayChanged('opal-infection', slicesOfIndices(diff.indices, loaded.info.dims[0] * loaded.info.dims[1]));
 }
 
 const brush = new BrushTool(
@@ -216,7 +225,7 @@ const brush = new BrushTool(
         const plane = el.dataset.plane as Plane | undefined;
         return plane ? { viewport: viewer.viewport(plane), plane } : undefined;
       },
-      changed: () => viewer.overlayChanged('opal-infection'),
+      changed: (slices) => viewer.overlayChanged('opal-infection', slices),
       commit: (d) =>
         void guarded(async () => {
           const r = await bridge.call('commitStroke', { volumeHandle: l.info.handle, diff: { indices: [...d.indices], values: [...d.after] } }).catch((e: unknown) => {
@@ -423,11 +432,10 @@ wireMaskImport({
   store,
   button: byId<HTMLButtonElement>('open-mask'),
   volumeHandle: () => loaded?.info.handle,
-  run: (task) => void guarded(task),
+  run: (work) => void guarded(work),
   afterImport: async (r) => {
     await refreshLabelmaps();
     store.update({ measurements: r.measurements, canUndo: r.canUndo, canRedo: r.canRedo });
-    await work.refresh();
   },
   confirmDiscard: (message) => window.confirm(message),
 });
@@ -503,8 +511,8 @@ window.addEventListener('keydown', (e) => {
 
 const showScanCancel = mountScanCancel(byId('status'), () => bridge.call('cancelScan', {}));
 store.subscribe((s, prev) => {
-  if (s.labelmapRevision !== prev.labelmapRevision) void work.refresh().catch(() => undefined);
   showScanCancel(s.scanning);
+  if (s.labelmapRevision !== prev.labelmapRevision) void work.refresh().catch(() => undefined);
   if (s.window.windowWidthHu !== prev.window.windowWidthHu || s.window.windowLevelHu !== prev.window.windowLevelHu) {
     viewer.setWindow(s.window.windowWidthHu, s.window.windowLevelHu);
     overlays.setWindow(s.window.windowWidthHu, s.window.windowLevelHu);
