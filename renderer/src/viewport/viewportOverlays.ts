@@ -33,6 +33,11 @@ export interface SliceInfo {
 
 const AXIS_NAMES = ['x', 'y', 'z'] as const;
 
+/** Writes text only when it changed (a slice step rewrites one line, not the whole overlay). */
+function setText(el: HTMLElement, text: string): void {
+  if (el.textContent !== text) el.textContent = text;
+}
+
 /** YYYYMMDD → YYYY-MM-DD (as stored when not a plain date). */
 export function formatDicomDate(d: string | undefined): string {
   if (!d) return '';
@@ -195,22 +200,24 @@ export class ViewportOverlays {
       slice.textContent = '';
       return;
     }
-    slice.textContent = `Slice ${info.number} / ${info.count}`;
+    setText(slice, `Slice ${info.number} / ${info.count}`);
     this.updateReadout(plane);
     if (!this.visible) return;
     const camera = this.viewer.viewport(plane).getCamera();
     if (camera.viewUp && camera.viewPlaneNormal) {
       const letters = edgeLetters({ viewUp: camera.viewUp, viewPlaneNormal: camera.viewPlaneNormal });
-      for (const edge of ['top', 'bottom', 'left', 'right'] as const) d.edges[edge].textContent = letters[edge];
+      for (const edge of ['top', 'bottom', 'left', 'right'] as const) setText(d.edges[edge], letters[edge]);
     }
-    d.position.textContent = `${info.axisName} ${info.positionMm.toFixed(1)} mm · Thk ${info.thicknessMm.toFixed(2)} mm`;
+    setText(d.position, `${info.axisName} ${info.positionMm.toFixed(1)} mm · Thk ${info.thicknessMm.toFixed(2)} mm`);
     const width = this.elements[plane].clientWidth;
     const mmPerPx = this.mmPerPixel(plane);
     const bar = chooseScaleBar(mmPerPx, width * 0.3);
     d.scaleBar.hidden = !bar;
-    if (bar) {
+    const key = `${mmPerPx.toPrecision(6)}|${width}`;
+    if (bar && d.scaleBar.dataset.key !== key) {
+      d.scaleBar.dataset.key = key;
       d.scaleLine.style.width = `${bar.px}px`;
-      d.scaleLabel.textContent = bar.label;
+      setText(d.scaleLabel, bar.label);
       d.scaleBar.dataset.mm = String(bar.mm);
       d.scaleBar.dataset.px = bar.px.toFixed(2);
       d.scaleBar.dataset.mmPerPx = mmPerPx.toPrecision(6);
@@ -226,6 +233,6 @@ export class ViewportOverlays {
     const world = this.viewer.viewport(plane).canvasToWorld(p as Types.Point2);
     const ijk = worldToIjk(s.geometry, world as [number, number, number]);
     const i = nearestVoxelIndex(s.geometry.dims, ijk);
-    hu.textContent = i < 0 ? '' : `(${ijk.map((x) => Math.round(x)).join(', ')}) ${Math.round(s.voxels[i])} HU`;
+    setText(hu, i < 0 ? '' : `(${ijk.map((x) => Math.round(x)).join(', ')}) ${Math.round(s.voxels[i])} HU`);
   }
 }
