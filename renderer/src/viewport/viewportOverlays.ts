@@ -86,6 +86,8 @@ export class ViewportOverlays {
   private window = { windowWidthHu: 0, windowLevelHu: 0 };
   private readonly pointer: Partial<Record<Plane, [number, number]>> = {};
   private visible = true;
+  /** Viewport widths (CSS px) from the ResizeObserver: reading clientWidth after the text writes of a slice step would force a layout. */
+  private readonly widths: Partial<Record<Plane, number>> = {};
 
   constructor(
     private readonly viewer: OrthoViewer,
@@ -104,7 +106,10 @@ export class ViewportOverlays {
       el.addEventListener('mouseleave', () => {
         delete this.pointer[plane];
       });
-      new ResizeObserver(() => this.update(plane)).observe(el);
+      new ResizeObserver((entries) => {
+        this.widths[plane] = entries[entries.length - 1].contentRect.width;
+        this.update(plane);
+      }).observe(el);
     }
   }
 
@@ -209,7 +214,7 @@ export class ViewportOverlays {
       for (const edge of ['top', 'bottom', 'left', 'right'] as const) setText(d.edges[edge], letters[edge]);
     }
     setText(d.position, `${info.axisName} ${info.positionMm.toFixed(1)} mm · Thk ${info.thicknessMm.toFixed(2)} mm`);
-    const width = this.elements[plane].clientWidth;
+    const width = (this.widths[plane] ??= this.elements[plane].clientWidth);
     const mmPerPx = this.mmPerPixel(plane);
     const bar = chooseScaleBar(mmPerPx, width * 0.3);
     d.scaleBar.hidden = !bar;
