@@ -136,6 +136,9 @@ try {
     } else {
       t = performance.now();
       await page.click('#segment');
+      // The painted overlay counts as hand edits: the app asks before segmenting over them.
+      const ask = page.locator('dialog.unsaved-work button[data-choice="replace"]');
+      if (await ask.waitFor({ state: 'visible', timeout: 5000 }).then(() => true, () => false)) await ask.click();
       await page.waitForFunction(() => /Preview shown|Segmented/.test(document.querySelector('#status')?.textContent ?? ''), null, { timeout: 600_000 });
       log(`segment → preview overlay: ${((performance.now() - t) / 1000).toFixed(2)} s`);
     }
