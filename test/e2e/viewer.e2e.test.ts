@@ -421,7 +421,7 @@ describe.skipIf(noChromium)(`viewer e2e in ${CHROMIUM_PATH}${noChromium ? ' (ski
       await page.waitForFunction((d) => (document.querySelector('#export-dir') as HTMLInputElement).value === d, outDir, { timeout: 10_000 });
     }
     await page.click('#export');
-    await page.waitForFunction(() => /Exported \d+ files?/.test(document.querySelector('#status')?.textContent ?? ''), null, { timeout: 120_000 });
+    await page.waitForFunction(() => /Exported \d+ files?/.test(document.querySelector('#status')?.textContent ?? ''), null, { timeout: 300_000 });
     const pdfs = (await readdir(outDir)).filter((f) => f.endsWith('.pdf'));
     expect(pdfs.length).toBe(1);
     if (missing(existsSync(pdftotext), 'pdftotext (poppler-utils)')) return;
@@ -439,7 +439,8 @@ describe.skipIf(noChromium)(`viewer e2e in ${CHROMIUM_PATH}${noChromium ? ' (ski
     }
     await writeFile(join(shots, 'report.txt'), pdfText);
     const tableRanges = new Map<number, [number, number]>();
-    for (const m of pdfText.matchAll(/^\s*(\d+)\s+(?:right|left|outside)\b.*?\s(\d+)(?:-(\d+))?\s+(?:-?\d+|-)\s+(?:[\d.]+|-)\s*$/gm)) tableRanges.set(Number(m[1]), [Number(m[2]), Number(m[3] ?? m[2])]);
+    // Slices column: "15-33 (24)": the range, then the centre slice the viewer's lesion list shows.
+    for (const m of pdfText.matchAll(/^\s*(\d+)\s+(?:right|left|outside)\b.*?\s(\d+)(?:-(\d+))?(?:\s+\((\d+)\))?\s+(?:-?\d+|-)\s+(?:[\d.]+|-)\s*$/gm)) tableRanges.set(Number(m[1]), [Number(m[2]), Number(m[3] ?? m[2])]);
     // Every listed lesion is in the PDF's table, and its centre's slice lies in the slices it spans there.
     expect(tableRanges.size, pdfText).toBe(Math.min(listed.length, 40));
     for (const l of listed.slice(0, 40)) {

@@ -166,6 +166,12 @@ describe('Ctrl-C at a moment chosen by the clock', () => {
   it.each([1500, 4000])('segment interrupted %i ms after it started exits 130 with nothing or the complete set', async (ms) => {
     const out = join(root, `int-clock-${ms}`);
     const r = await interruptAfter(['segment', phantomDir, '--out', out, '--format', FORMATS, '--threads', '1'], ms);
+    // On a fast machine the run can be over (or exiting) when the signal comes: then it is no
+    // interrupt, and the complete set must be there.
+    if (r.code === 0 || (r.signal === 'SIGINT' && /remove the staging folder/.test(r.stderr))) {
+      expectCompleteSet(out);
+      return;
+    }
     expect(r.code, `${r.signal} ${r.stderr}`).toBe(130);
     expect(r.stderr).toMatch(/opal: interrupted/);
     if (existsSync(join(out, DONE_MARKER))) expectCompleteSet(out);
@@ -176,8 +182,14 @@ describe('Ctrl-C at a moment chosen by the clock', () => {
     const dir = join(root, `convert-clock-${ms}`);
     mkdirSync(dir, { recursive: true });
     const r = await interruptAfter(['convert', phantomDir, '--out', join(dir, 'ct.nii.gz')], ms);
-    expect(r.code, `${r.signal} ${r.stderr}`).toBe(130);
     const left = readdirSync(dir);
+    // Finished before the signal came (a fast machine): no interrupt, the whole file.
+    if (r.code === 0) {
+      expect(left).toEqual(['ct.nii.gz']);
+      expect(gunzipSync(readFileSync(join(dir, 'ct.nii.gz'))).byteLength).toBeGreaterThan(348);
+      return;
+    }
+    expect(r.code, `${r.signal} ${r.stderr}`).toBe(130);
     if (left.length > 0) {
       expect(left).toEqual(['ct.nii.gz']);
       expect(r.stderr).toMatch(/interrupted after .*ct\.nii\.gz was written whole/);
