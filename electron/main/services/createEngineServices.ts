@@ -1,5 +1,4 @@
-import { quantify } from '../../common/quant/index.ts';
-import { fillMissingFromNearest, measurementMasks } from '../../common/volume/index.ts';
+import { measureVolume } from '../../common/quant/index.ts';
 import type { ScanResult } from '../../common/ipc/contract.ts';
 import { scanPath } from '../studies/scan.ts';
 import { loadVolumeFromPath } from '../studies/loadVolume.ts';
@@ -67,18 +66,8 @@ export function createEngineServices(): EngineServices {
     },
 
     measure(volume, lungs, infection, model) {
-      // Missing slices count as their nearest image, as in segmentStudy (common/volume/missingSlices.ts).
-      return quantify({
-        ...measurementMasks(volume, lungs, infection),
-        dims: volume.dims,
-        spacingMm: volume.spacingMm,
-        direction: volume.direction,
-        // The lesion list's centroids (LPS), mean HU and the model's mean confidence.
-        originMm: volume.originMm,
-        hu: volume.voxels instanceof Int16Array || volume.voxels instanceof Float32Array ? fillMissingFromNearest(volume.voxels, volume) : undefined,
-        confidence: model?.confidence && fillMissingFromNearest(model.confidence, volume),
-        modelInfection: model?.infection && fillMissingFromNearest(model.infection, volume),
-      });
+      // The one measuring path of segment, measure and the app (common/quant/measureVolume.ts).
+      return measureVolume(volume, lungs, infection, { confidence: model?.confidence, modelInfection: model?.infection });
     },
 
     async exportResults(args) {
