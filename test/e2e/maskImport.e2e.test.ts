@@ -44,7 +44,6 @@ describe.skipIf(skip)(`Open mask… in ${CHROMIUM_PATH}`, () => {
   const pageErrors: string[] = [];
 
   const status = () => page.evaluate(() => document.querySelector('#status')?.textContent ?? '');
-  const clearStatus = () => page.evaluate(() => void (document.querySelector('#status')!.textContent = ''));
   const handle = () => page.evaluate(() => document.body.dataset.volumeHandle ?? '');
   async function call<T>(method: string, args: unknown): Promise<Envelope<T>> {
     const res = await fetch(`${host.url}api/${method}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(args) });
@@ -58,11 +57,32 @@ describe.skipIf(skip)(`Open mask… in ${CHROMIUM_PATH}`, () => {
     for (const v of labels) counts[v]++;
     return counts;
   }
+  /**
+   * Clicks "Open mask…" and waits for the status that answers this click. The status element is
+   * rewritten from the store on any update (e.g. the measurements after an API edit), so the old
+   * "… opened" text can come back after it was cleared: the wait follows the status texts written
+   * after the click and takes the first outcome after "Opening the mask …".
+   */
   async function openMask(path: string): Promise<void> {
     host.answerDialog(path);
-    await clearStatus();
+    await page.evaluate(() => {
+      const w = window as unknown as { __statusSeen: string[]; __statusObserver?: MutationObserver };
+      w.__statusObserver?.disconnect();
+      w.__statusSeen = [];
+      const el = document.querySelector('#status')!;
+      w.__statusObserver = new MutationObserver(() => w.__statusSeen.push(el.textContent ?? ''));
+      w.__statusObserver.observe(el, { childList: true, characterData: true, subtree: true });
+    });
     await page.click('#open-mask');
-    await page.waitForFunction(() => /opened|Stopped|not opened/.test(document.querySelector('#status')?.textContent ?? ''), null, { timeout: 60_000 });
+    await page.waitForFunction(
+      () => {
+        const seen = (window as unknown as { __statusSeen: string[] }).__statusSeen;
+        const opening = seen.findIndex((t) => t.startsWith('Opening the mask'));
+        return opening >= 0 && seen.slice(opening + 1).some((t) => /opened|Stopped|not opened/.test(t));
+      },
+      null,
+      { timeout: 60_000 },
+    );
   }
 
   beforeAll(async () => {
