@@ -517,7 +517,13 @@ store.subscribe((s, prev) => {
     viewer.setWindow(s.window.windowWidthHu, s.window.windowLevelHu);
     overlays.setWindow(s.window.windowWidthHu, s.window.windowLevelHu);
   }
-  byId('status').textContent = s.status;
+  if (s.statusSeq !== prev.statusSeq) {
+    // Only when a message was given: re-writing the old one on every update would put back a
+    // message the user (or a test) has already seen replaced.
+    const line = byId('status');
+    line.textContent = s.status;
+    line.dataset.seq = String(s.statusSeq);
+  }
   const err = byId('error');
   err.hidden = !s.error;
   if (s.error) err.textContent = `${adviceFor(s.error.code)}\n${s.error.code}: ${s.error.message}${s.error.detail ? ` (${s.error.detail})` : ''}`;

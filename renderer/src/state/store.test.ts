@@ -27,6 +27,16 @@ describe('renderer store', () => {
     expect(store.state.status).toBe('c');
   });
 
+  it('counts status messages: a patch with status (even the same text) is a new message, one without is not', () => {
+    const store = new Store();
+    const first = store.state.statusSeq;
+    store.update({ status: 'Stroke of 12 voxels saved.' });
+    store.update({ canUndo: true });
+    expect(store.state.statusSeq).toBe(first + 1);
+    store.update({ status: 'Stroke of 12 voxels saved.' });
+    expect(store.state.statusSeq).toBe(first + 2);
+  });
+
   it('HU limit starts off, with a ground-glass range below the consolidation range', () => {
     const { huLimit } = initialState().tool;
     expect(huLimit.enabled).toBe(false);

@@ -35,6 +35,12 @@ export interface AppState {
   canRedo: boolean;
   error: OpalErrorJson | null;
   status: string;
+  /**
+   * Counts status messages (set by Store.update whenever a patch carries `status`), so the status
+   * line is written only when a message is given, and the same message twice (two strokes of the
+   * same size) still reads as new.
+   */
+  statusSeq: number;
 }
 
 /** HU-threshold brush: when on, the brush and eraser touch only voxels in the label's HU range. */
@@ -86,6 +92,7 @@ export function initialState(): AppState {
     canRedo: false,
     error: null,
     status: 'Open a CT folder to begin.',
+    statusSeq: 0,
   };
 }
 
@@ -117,7 +124,7 @@ export class Store {
   update(patch: Partial<AppState> | ((s: AppState) => Partial<AppState>)): void {
     const previous = this.current;
     const p = typeof patch === 'function' ? patch(previous) : patch;
-    this.current = { ...previous, ...p };
+    this.current = { ...previous, ...p, statusSeq: 'status' in p ? previous.statusSeq + 1 : previous.statusSeq };
     for (const l of this.listeners) l(this.current, previous);
   }
 
