@@ -25,7 +25,8 @@ import { ViewportOverlays } from './viewport/viewportOverlays.ts';
 import { ViewportNavigation } from './tools/keyboardNavigation.ts';
 import { createShortcutHelp } from './panels/shortcutHelp.ts';
 import { wireMaskImport } from './panels/maskImportPanel.ts';
-import { replaceLabelmap, slicesOfIndices } from './viewport/labelmapUpdate.ts';
+import { slicesOfIndices } from './viewport/labelmapUpdate.ts';
+import { applyLabelRuns, uniformLabelRuns } from '../../electron/common/volume/labelRuns.ts';
 
 const bridge = createBridge();
 const store = new Store();
@@ -161,9 +162,10 @@ async function refreshLabelmaps(options: { lungs?: boolean } = {}): Promise<void
   if (loaded !== target) return;
   const [nx, ny, nz] = target.info.dims;
   const update = async (kind: 'infection' | 'lungs', labels: Uint8Array, present: boolean, segmentationId: string): Promise<void> => {
-    const next = present ? new Uint8Array(await bridge.fetchBinary({ kind, volumeHandle: handle })) : new Uint8Array(labels.length);
+    // Runs, not raw bytes: a preview arrives while the model still runs, and 78 MB through the transport took seconds.
+    const runs = present ? new Uint8Array(await bridge.fetchBinary({ kind, volumeHandle: handle, encoding: 'runs' })) : uniformLabelRuns(labels.length);
     if (loaded !== target) return;
-    const changed = replaceLabelmap(labels, next, nx * ny);
+    const changed = applyLabelRuns(labels, runs, nx * ny);
     if (changed.length > 0) viewer.overlayChanged(segmentationId, changed.length === nz ? undefined : changed);
   };
   await update('infection', target.infection, rev.hasInfection, 'opal-infection');
@@ -197,8 +199,11 @@ bridge.onEvent((e) => {
   if (!loaded || ('volumeHandle' in e && e.volumeHandle !== loaded.info.handle)) return;
   if (e.type === 'segment-progress') store.update((s) => ({ segmentation: { ...s.segmentation, phase: e.phase, done: e.done, total: e.total } }));
   if (e.type === 'segment-preview') {
+    // Marks for `npm run bench:viewer`, which splits segment → preview into engine and display time.
+    performance.mark('opal:preview-event');
     void guarded(async () => {
       await refreshLabelmaps({ lungs: false });
+      performance.mark('opal:preview-shown');
       store.update((s) => ({ segmentation: { ...s.segmentation, previewShown: true }, status: 'Preview shown; refining…' }));
     });
   }

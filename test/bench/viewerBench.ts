@@ -140,7 +140,16 @@ try {
       const ask = page.locator('dialog.unsaved-work button[data-choice="replace"]');
       if (await ask.waitFor({ state: 'visible', timeout: 5000 }).then(() => true, () => false)) await ask.click();
       await page.waitForFunction(() => /Preview shown|Segmented/.test(document.querySelector('#status')?.textContent ?? ''), null, { timeout: 600_000 });
-      log(`segment → preview overlay: ${((performance.now() - t) / 1000).toFixed(2)} s`);
+      const total = (performance.now() - t) / 1000;
+      // The renderer's marks (renderer/src/main.ts) split the wait: the engine's preview reaching the
+      // page, then fetching the label runs and uploading the changed slices.
+      const split = await page.evaluate(() => {
+        const at = (name: string) => performance.getEntriesByName(name).at(-1)?.startTime;
+        return { event: at('opal:preview-event'), shown: at('opal:preview-shown'), now: performance.now() };
+      });
+      const fmt = (ms: number | undefined) => (ms === undefined ? 'n/a' : `${(ms / 1000).toFixed(2)} s`);
+      const eventAfterClick = split.event === undefined ? undefined : total * 1000 - (split.now - split.event);
+      log(`segment → preview overlay: ${total.toFixed(2)} s (target <= 4 s: ${total <= 4 ? 'met' : 'not met'}; the engine's preview reached the page after ${fmt(eventAfterClick)}, fetch + upload ${fmt(split.shown !== undefined && split.event !== undefined ? split.shown - split.event : undefined)})`);
     }
   } finally {
     await chrome.close();

@@ -376,16 +376,22 @@ export function channelOf(method: MethodName): string {
 
 // ---- binary resources ----
 
-export type BinaryResource = { kind: 'ct'; volumeHandle: string } | { kind: LabelmapKind; volumeHandle: string };
+/**
+ * A labelmap comes raw (one byte per voxel) or, with `encoding: 'runs'`, run-length encoded
+ * (common/volume/labelRuns.ts): the renderer's overlays use runs, which are a few hundred kB where
+ * the raw labelmap of a 512×512×300 study is 78 MB.
+ */
+export type BinaryResource = { kind: 'ct'; volumeHandle: string } | { kind: LabelmapKind; volumeHandle: string; encoding?: 'runs' };
 
 /** Path of a binary resource, relative to the transport's base (`opal-volume://` or `/binary/`). */
 export function binaryResourcePath(r: BinaryResource): string {
-  return `${r.kind}/${r.volumeHandle}`;
+  return `${r.kind}/${r.volumeHandle}${'encoding' in r && r.encoding === 'runs' ? '/runs' : ''}`;
 }
 
 /** Inverse of binaryResourcePath; undefined for anything that is not exactly a resource path. */
 export function parseBinaryResourcePath(path: string): BinaryResource | undefined {
-  const m = /^\/*(ct|infection|lungs)\/(v[0-9a-f]{12})\/?$/.exec(path);
+  const m = /^\/*(ct|infection|lungs)\/(v[0-9a-f]{12})(\/runs)?\/?$/.exec(path);
   if (!m) return undefined;
+  if (m[3]) return m[1] === 'ct' ? undefined : { kind: m[1] as LabelmapKind, volumeHandle: m[2], encoding: 'runs' };
   return { kind: m[1] as BinaryResource['kind'], volumeHandle: m[2] };
 }

@@ -30,5 +30,10 @@ describe('opal-volume:// handler', () => {
     const r = { kind: 'infection', volumeHandle: 'v00aa11bb22cc' } as const;
     expect(parseBinaryResourcePath(binaryResourcePath(r))).toEqual(r);
     expect(parseBinaryResourcePath('ct/v00aa11bb22cc/extra')).toBeUndefined();
+    // Labelmaps also come as label runs; CT voxels do not.
+    const runs = { kind: 'lungs', volumeHandle: 'v00aa11bb22cc', encoding: 'runs' } as const;
+    expect(binaryResourcePath(runs)).toBe('lungs/v00aa11bb22cc/runs');
+    expect(parseBinaryResourcePath(binaryResourcePath(runs))).toEqual(runs);
+    expect(parseBinaryResourcePath('ct/v00aa11bb22cc/runs')).toBeUndefined();
   });
 });

@@ -1,3 +1,4 @@
+import { decodeLabelRuns } from '../../common/volume/labelRuns.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -43,6 +44,10 @@ describe('OpalSession over the real engine', () => {
     expect(r).toMatchObject({ canUndo: true, canRedo: false });
     const painted = session.binary({ kind: 'infection', volumeHandle: handle }).slice();
     expect([painted[5], painted[6], painted[700], painted[7]]).toEqual([1, 2, 1, 0]);
+    // The renderer's form: label runs of the same labelmap (5 runs, not one byte per voxel).
+    const runs = session.binary({ kind: 'infection', volumeHandle: handle, encoding: 'runs' });
+    expect(decodeLabelRuns(runs)).toEqual(painted);
+    expect(runs.byteLength).toBe(8 + 6 * 5);
     await session.flushAutosave(handle);
     const saved = decodeJournalLog(new Uint8Array(await readFile(join(session.autosaveFolder(handle), 'journal-1.opaljournal'))));
     expect(saved.records).toHaveLength(1);

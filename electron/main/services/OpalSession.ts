@@ -1,3 +1,4 @@
+import { encodeLabelRuns } from '../../common/volume/labelRuns.ts';
 import { stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { OpalError, toOpalError } from '../../common/errors/index.ts';
@@ -327,11 +328,12 @@ export class OpalSession implements SessionHandlers {
     return this.volumes.stats();
   }
 
-  /** The bytes of a binary resource (CT voxels or a labelmap), served without copying. */
+  /** The bytes of a binary resource (CT voxels or a labelmap): served without copying, or as label runs. */
   binary(r: BinaryResource): Uint8Array {
     const v = this.get(r.volumeHandle);
     const arr = r.kind === 'ct' ? v.volume.voxels : r.kind === 'infection' ? v.infection : v.lungs;
     if (!arr) throw new OpalError('E_BAD_ARGUMENT', `This image has no ${r.kind} labelmap yet.`);
+    if (r.kind !== 'ct' && r.encoding === 'runs') return encodeLabelRuns(arr as Uint8Array);
     return new Uint8Array(arr.buffer, arr.byteOffset, arr.byteLength);
   }
 
