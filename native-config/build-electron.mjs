@@ -9,6 +9,7 @@
 //   out/workers/inferenceWorker.mjs the onnxruntime worker thread
 //   out/workers/decodeWorker.mjs    the WASM codec worker threads
 //   out/workers/scanWorker.mjs      the header-reading worker threads of a folder scan
+//   out/workers/lungMaskWorker.mjs  the app's lung mask, computed while the user looks at a new series
 //   out/chunks/*.mjs                code the entries above share (one copy, so what the test host and
 //                                   the CLI run is what the app runs)
 //   out/preload/preload.cjs         the preload (CommonJS: a sandboxed preload cannot import ES modules)
@@ -48,6 +49,7 @@ await build({
     'workers/inferenceWorker': 'electron/main/inference/inferenceWorker.ts',
     'workers/decodeWorker': 'electron/main/decode/decodeWorker.ts',
     'workers/scanWorker': 'electron/main/studies/scanWorker.ts',
+    'workers/lungMaskWorker': 'electron/main/segmentation/lungMaskWorker.ts',
   },
   outdir: 'out',
   format: 'esm',

@@ -165,7 +165,9 @@ async function refreshLabelmaps(options: { lungs?: boolean } = {}): Promise<void
     // Runs, not raw bytes: a preview arrives while the model still runs, and 78 MB through the transport took seconds.
     const runs = present ? new Uint8Array(await bridge.fetchBinary({ kind, volumeHandle: handle, encoding: 'runs' })) : uniformLabelRuns(labels.length);
     if (loaded !== target) return;
+    performance.mark(`opal:${kind}-fetched`);
     const changed = applyLabelRuns(labels, runs, nx * ny);
+    performance.mark(`opal:${kind}-applied`);
     if (changed.length > 0) viewer.overlayChanged(segmentationId, changed.length === nz ? undefined : changed);
   };
   await update('infection', target.infection, rev.hasInfection, 'opal-infection');

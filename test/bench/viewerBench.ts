@@ -143,12 +143,17 @@ try {
       const total = (performance.now() - t) / 1000;
       // The renderer's marks (renderer/src/main.ts) split the wait: the engine's preview reaching the
       // page, then fetching the label runs and uploading the changed slices.
-      const split = await page.evaluate(() => {
-        const at = (name: string) => performance.getEntriesByName(name).at(-1)?.startTime;
-        return { event: at('opal:preview-event'), shown: at('opal:preview-shown'), now: performance.now() };
-      });
+      // (No helper function inside: tsx would wrap it in a __name() call the page does not have.)
+      const split = await page.evaluate(() => ({
+        event: performance.getEntriesByName('opal:preview-event').at(-1)?.startTime,
+        shown: performance.getEntriesByName('opal:preview-shown').at(-1)?.startTime,
+        fetched: performance.getEntriesByName('opal:infection-fetched').at(-1)?.startTime,
+        applied: performance.getEntriesByName('opal:infection-applied').at(-1)?.startTime,
+        now: performance.now(),
+      }));
       const fmt = (ms: number | undefined) => (ms === undefined ? 'n/a' : `${(ms / 1000).toFixed(2)} s`);
       const eventAfterClick = split.event === undefined ? undefined : total * 1000 - (split.now - split.event);
+      log(`  preview split: fetch ${fmt(split.fetched! - split.event!)}, apply ${fmt(split.applied! - split.fetched!)}, upload + render ${fmt(split.shown! - split.applied!)}`);
       log(`segment → preview overlay: ${total.toFixed(2)} s (target <= 4 s: ${total <= 4 ? 'met' : 'not met'}; the engine's preview reached the page after ${fmt(eventAfterClick)}, fetch + upload ${fmt(split.shown !== undefined && split.event !== undefined ? split.shown - split.event : undefined)})`);
     }
   } finally {

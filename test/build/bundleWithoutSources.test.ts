@@ -48,7 +48,7 @@ describe('the built app without its sources', () => {
   it('has no TypeScript sources to fall back on', () => {
     expect(existsSync(join(app, 'electron'))).toBe(false);
     expect(existsSync(join(app, 'renderer'))).toBe(false);
-    expect(readdirSync(join(app, 'out', 'workers')).sort()).toEqual(['decodeWorker.mjs', 'decodeWorker.mjs.map', 'inferenceWorker.mjs', 'inferenceWorker.mjs.map', 'scanWorker.mjs', 'scanWorker.mjs.map']);
+    expect(readdirSync(join(app, 'out', 'workers')).sort()).toEqual(['decodeWorker.mjs', 'decodeWorker.mjs.map', 'inferenceWorker.mjs', 'inferenceWorker.mjs.map', 'lungMaskWorker.mjs', 'lungMaskWorker.mjs.map', 'scanWorker.mjs', 'scanWorker.mjs.map']);
   });
 
   it('segments the phantom with node out/cli/opal.mjs and writes every format, with the model from the app folder', async () => {

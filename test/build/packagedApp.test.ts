@@ -121,8 +121,8 @@ describe('the Linux package electron-builder makes from this configuration', () 
     for (const chunk of importedChunks('out/main/index.mjs')) expect(inAsar.has(chunk), chunk).toBe(true);
   });
 
-  it('has both worker bundles and every chunk they import unpacked (worker threads read the real file system)', () => {
-    for (const worker of ['out/workers/inferenceWorker.mjs', 'out/workers/decodeWorker.mjs']) {
+  it('has every worker bundle and every chunk they import unpacked (worker threads read the real file system)', () => {
+    for (const worker of ['out/workers/inferenceWorker.mjs', 'out/workers/decodeWorker.mjs', 'out/workers/scanWorker.mjs', 'out/workers/lungMaskWorker.mjs']) {
       expect(unpacked(worker), worker).toBe(true);
       for (const chunk of importedChunks(worker)) expect(unpacked(chunk), `${chunk} (imported by ${worker})`).toBe(true);
     }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fullSliceCrop, lungBoundingBox, planSliceOrder } from './lungBoundingBox.ts';
+import { PREVIEW_SLICES, fullSliceCrop, lungBoundingBox, planSliceOrder, previewStep } from './lungBoundingBox.ts';
 
 describe('lungBoundingBox', () => {
   it('bounds all lung voxels, adds the margin in mm and clips to the image', () => {
@@ -12,6 +12,16 @@ describe('lungBoundingBox', () => {
     expect(Array.from(box.sliceHasLung)).toEqual([1, 0, 1]);
     expect(lungBoundingBox(new Uint8Array(240), dims, [1, 1, 1], 0)).toBeUndefined();
     expect(fullSliceCrop(lungs, dims)).toMatchObject({ x0: 0, y0: 0, width: 10, height: 8 });
+  });
+});
+
+describe('previewStep', () => {
+  it('is every 4th slice up to 160 lung slices, then sparser so that the preview stays near PREVIEW_SLICES slices', () => {
+    expect(previewStep(24)).toBe(4);
+    expect(previewStep(160)).toBe(4);
+    expect(previewStep(161)).toBe(5);
+    expect(previewStep(300)).toBe(8);
+    for (const n of [161, 300, 777, 2000]) expect(Math.ceil(n / previewStep(n))).toBeLessThanOrEqual(PREVIEW_SLICES);
   });
 });
 

@@ -66,6 +66,18 @@ export function fullSliceCrop(lungs: Uint8Array, dims: Vec3): LungCrop {
   return { x0: 0, y0: 0, width: nx, height: ny, sliceHasLung };
 }
 
+/** At most about this many slices make the preview, whatever the study's length (previewStep). */
+export const PREVIEW_SLICES = 40;
+
+/**
+ * The preview's step: every 4th lung slice, or sparser when that would be more than about
+ * PREVIEW_SLICES slices. The preview is a first look while the rest is inferred, so its cost should
+ * not grow with the slice count (a 300-slice study: every 8th slice, 1.9 → 1.0 s on two cores).
+ */
+export function previewStep(lungSliceCount: number): number {
+  return Math.max(4, Math.ceil(lungSliceCount / PREVIEW_SLICES));
+}
+
 /**
  * Order in which slices are inferred: every `step`-th lung slice first (the preview), then the rest.
  */

@@ -7,6 +7,8 @@ import { IDENTITY_DIRECTION, type Volume } from '../../common/volume/index.ts';
 import { closeInferenceService } from '../inference/InferenceService.ts';
 import { loadModelManifest } from '../inference/loadModelManifest.ts';
 import { segmentStudy } from './segmentStudy.ts';
+import { startLungMaskAhead } from './lungMaskAhead.ts';
+import { lungMaskFromHu } from '../../common/lung/index.ts';
 
 const root = testOutputDir('engine-segment-study');
 let model: TestModel;
@@ -83,6 +85,36 @@ describe('segmentStudy', () => {
     expect(Buffer.compare(Buffer.from(withPreview.infection), Buffer.from(plain.infection))).toBe(0);
     expect(Buffer.compare(Buffer.from(withPreview.lungs), Buffer.from(plain.lungs))).toBe(0);
     expect(withPreview.measurements.infection.totalMl).toBe(plain.measurements.infection.totalMl);
+  });
+
+  it('with the lung mask computed ahead in a worker (the app): the same lungs and infection, and a mask that does not fit is recomputed', async () => {
+    const { volume } = syntheticChest({ nx: 64, nz: 40 });
+    const manifest = await loadModelManifest(model.manifestPath);
+    const plain = await segmentStudy(volume, { model: manifest, threads: 1 });
+    const ahead = startLungMaskAhead(volume);
+    const mask = await ahead.result;
+    expect(Buffer.compare(Buffer.from(mask.lungs), Buffer.from(lungMaskFromHu(volume).lungs))).toBe(0);
+    expect(mask.candidates?.length).toBe(mask.lungs.length);
+    // One run over lungs + candidates hands its own preview on (every fourth slice), once.
+    const previews: number[][] = [];
+    const withAhead = await segmentStudy(volume, { model: manifest, threads: 1, lungMask: Promise.resolve(mask), onPreview: (p) => previews.push(p.slices) });
+    expect(previews).toHaveLength(1);
+    expect(previews[0][1] - previews[0][0]).toBe(4);
+    expect(Buffer.compare(Buffer.from(withAhead.infection), Buffer.from(plain.infection))).toBe(0);
+    expect(Buffer.compare(Buffer.from(withAhead.lungs), Buffer.from(plain.lungs))).toBe(0);
+    // A mask of another volume, or a failed one, is not used: the run computes its own.
+    const wrong = { ...mask, lungs: new Uint8Array(10) };
+    const refit = await segmentStudy(volume, { model: manifest, threads: 1, lungMask: Promise.resolve({ ...wrong, candidates: undefined }) });
+    expect(Buffer.compare(Buffer.from(refit.lungs), Buffer.from(plain.lungs))).toBe(0);
+    const failed = await segmentStudy(volume, { model: manifest, threads: 1, lungMask: Promise.reject(new Error('worker died')) });
+    expect(Buffer.compare(Buffer.from(failed.infection), Buffer.from(plain.infection))).toBe(0);
+  });
+
+  it('a lung mask computed ahead can be cancelled (the series closed): it rejects with E_CANCELLED', async () => {
+    const { volume } = syntheticChest({ nx: 64, nz: 40 });
+    const ahead = startLungMaskAhead(volume);
+    ahead.cancel();
+    await expect(ahead.result).rejects.toMatchObject({ code: 'E_CANCELLED' });
   });
 
   it('refuses a series that is not CT with E_NOT_CT', async () => {

@@ -8,6 +8,7 @@ import { presentSlicesOf, presentSlicesVolume, spreadToGrid, type Volume } from 
 import { getInferenceService, type InferenceProgress, type InfectionPreview } from '../inference/InferenceService.ts';
 import { resolveModel, type ResolvedModel } from '../inference/loadModelManifest.ts';
 import { loadVolumeFromPath } from '../studies/loadVolume.ts';
+import type { LungMaskAheadResult } from './lungMaskAhead.ts';
 
 export type SegmentStage = 'model' | 'loading' | 'lungs' | 'preview' | 'inference' | 'quantification';
 
@@ -29,6 +30,12 @@ export interface SegmentStudyOptions {
   onProgress?: (p: SegmentProgress) => void;
   onPreview?: (p: InfectionPreview) => void;
   signal?: AbortSignal;
+  /**
+   * The HU lung mask of this volume (of its present slices), computed ahead of time
+   * (lungMaskAhead.ts, the app). Used once: the run writes diseased lung into it. When it failed
+   * or does not fit the volume, the mask is computed here as without it.
+   */
+  lungMask?: Promise<LungMaskAheadResult>;
 }
 
 export interface SegmentationResult {
@@ -128,7 +135,10 @@ export async function segmentStudy(
 
   onProgress?.({ stage: 'lungs', fraction: 0 });
   const lungStart = performance.now();
-  const lungResult = lungMaskFromHu(volume);
+  const ahead = options.lungMask ? await options.lungMask.catch(() => undefined) : undefined;
+  checkCancelled(signal);
+  const fits = ahead !== undefined && ahead.lungs.length === volume.voxels.length && (ahead.candidates === undefined || ahead.candidates.length === volume.voxels.length);
+  const lungResult: LungMaskAheadResult = fits ? ahead : lungMaskFromHu(volume);
   warnings.push(...lungResult.warnings);
   checkCancelled(signal);
 
@@ -143,22 +153,20 @@ export async function segmentStudy(
       fraction: p.slicesTotal > 0 ? p.slicesDone / p.slicesTotal : 1,
     });
   // A caller that shows a preview gets it from the aerated lung alone, as soon as the lung mask is
-  // ready: the worker infers every 4th slice while this thread finds the dense-lung candidates in
+  // ready: the worker infers every 4th slice (or sparser) while this thread finds the dense-lung candidates in
   // slabs (yielding between them, so that the preview is handed on when it arrives), or after the
   // preview when every core runs inference. The full pass
   // then covers every slice of aerated lung + candidates; the preview's slices are inferred twice
   // (a quarter of the inference), which costs less than making the user wait for the candidates.
+  // With the candidates computed ahead (the app), one run over aerated lung + candidates gives its
+  // own preview: nothing is inferred twice.
+  const handPreviewOn = (p: InfectionPreview): void => {
+    previewLatencyMs = performance.now() - lungStart;
+    options.onPreview?.(volume === grid ? p : { ...p, slices: p.slices.map((k) => presentK[k]), infection: spreadToGrid(p.infection, grid) });
+  };
   const previewJob =
-    hasLungs && options.onPreview
-      ? service.segmentInfection(volume, lungs, {
-          signal,
-          passes: 'preview',
-          onProgress: inferenceProgress,
-          onPreview: (p) => {
-            previewLatencyMs = performance.now() - lungStart;
-            options.onPreview?.(volume === grid ? p : { ...p, slices: p.slices.map((k) => presentK[k]), infection: spreadToGrid(p.infection, grid) });
-          },
-        })
+    hasLungs && options.onPreview && !lungResult.candidates
+      ? service.segmentInfection(volume, lungs, { signal, passes: 'preview', onProgress: inferenceProgress, onPreview: handPreviewOn })
       : undefined;
   // Handled now (awaited below): a cancel while the candidates are computed must not surface as
   // an unhandled rejection.
@@ -170,9 +178,9 @@ export async function segmentStudy(
   }
   // Dense lung the threshold mask missed: the model looks at aerated lung plus these candidates,
   // and candidates it labels as infection join the lung (common/lung/diseasedLung.ts).
-  let candidates: Uint8Array | undefined;
+  let candidates: Uint8Array | undefined = lungResult.candidates;
   try {
-    if (hasLungs && lungResult.airMap) {
+    if (hasLungs && !candidates && lungResult.airMap) {
       candidates = new Uint8Array(lungs.length);
       const nz = volume.dims[2];
       for (let from = 0; from < nz; from += CANDIDATE_SLAB) {
@@ -199,8 +207,9 @@ export async function segmentStudy(
     const r = await service.segmentInfection(volume, eligible, {
       signal,
       passes: previewJob ? 'full' : 'both',
-      onPreview: () => {
-        previewLatencyMs ??= performance.now() - inferenceStart + (timingsMs.lungs ?? 0);
+      onPreview: (p) => {
+        if (options.onPreview && !previewJob) handPreviewOn(p);
+        else previewLatencyMs ??= performance.now() - inferenceStart + (timingsMs.lungs ?? 0);
       },
       onProgress: inferenceProgress,
     });

@@ -1,3 +1,4 @@
+import type { LungMaskAhead, LungMaskAheadResult } from '../segmentation/lungMaskAhead.ts';
 import type { Volume } from '../../common/volume/index.ts';
 import type { Measurements, ModelProvenance } from '../../common/quant/Measurements.ts';
 import type { ExportFormat, ModelCard, ScanResult } from '../../common/ipc/contract.ts';
@@ -25,6 +26,8 @@ export interface SegmentHooks {
    */
   onPreview?: (p: { infection: Uint8Array; slices: number[] }) => void;
   signal?: AbortSignal;
+  /** The lung mask computed ahead of this run (startLungMaskAhead), used once. */
+  lungMask?: Promise<LungMaskAheadResult>;
   /** Execution providers forced for this run (the app's setting); undefined: `--ep`/OPAL_EXECUTION_PROVIDERS or the checked choice. */
   executionProviders?: string[];
 }
@@ -33,6 +36,11 @@ export interface EngineServices {
   scanFolder(path: string, hooks: { onProgress?: (filesSeen: number, filesTotal?: number) => void; signal?: AbortSignal }): Promise<ScanResult>;
   loadVolume(path: string, seriesInstanceUid?: string): Promise<{ volume: Volume; warnings: string[] }>;
   segment(volume: Volume, hooks: SegmentHooks): Promise<SegmentationOutput>;
+  /**
+   * Starts computing a just-opened volume's lung mask in the background, for its first
+   * segmentation (segmentation/lungMaskAhead.ts); null when it is not worth a worker (a small volume).
+   */
+  startLungMaskAhead?(volume: Volume): LungMaskAhead | null;
   /**
    * Measurements and the lesion list. `model` carries the model's confidence and its own labels
    * (before edits), so that each lesion's mean confidence leaves out voxels painted by hand.

@@ -184,6 +184,7 @@ export class OpalSession implements SessionHandlers {
   async loadSeries({ path: requested, seriesInstanceUid }: { path: string; seriesInstanceUid?: string }): Promise<VolumeInfo> {
     const path = await this.grants.check(requested, 'open');
     const v = await this.volumes.load(path, seriesInstanceUid);
+    this.segmentation.prepare(v);
     this.persistence.claim(v);
     const autosave = await this.persistence.summary(v.autosaveKey);
     if (autosave) {

@@ -1,3 +1,4 @@
+import type { LungMaskAhead } from '../segmentation/lungMaskAhead.ts';
 import type { UndoJournal } from '../../common/edit/index.ts';
 import type { Measurements, ModelProvenance } from '../../common/quant/Measurements.ts';
 import type { Volume } from '../../common/volume/index.ts';
@@ -32,6 +33,8 @@ export interface OpenVolume {
   source: LabelmapSource;
   revision: number;
   running: AbortController | null;
+  /** The lung mask computed since the series opened, for its first segmentation (used once). */
+  lungMaskAhead: LungMaskAhead | null;
 
   // ---- EditingService ----
   journal: UndoJournal;

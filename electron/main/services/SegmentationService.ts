@@ -33,6 +33,11 @@ export class SegmentationService {
     private readonly emit: (e: OpalEvent) => void,
   ) {}
 
+  /** After a series opened: starts its lung mask in the background (EngineServices.startLungMaskAhead). */
+  prepare(v: OpenVolume): void {
+    v.lungMaskAhead = this.engine.startLungMaskAhead?.(v.volume) ?? null;
+  }
+
   remeasure(v: OpenVolume): void {
     if (!v.lungs || !v.infection) return;
     v.measurements = this.engine.measure(v.volume, v.lungs, v.infection, {
@@ -58,9 +63,14 @@ export class SegmentationService {
     const before = { infection: v.infection, lungs: v.lungs, revision: v.revision };
     const keptEdits = edited && policy === 'keep' && v.infection && v.editedMask ? { labels: v.infection, mask: v.editedMask } : null;
     const t0 = performance.now();
+    // The lung mask computed since the series opened serves the first run only (the run writes
+    // diseased lung into it); later runs compute their own.
+    const ahead = v.lungMaskAhead;
+    v.lungMaskAhead = null;
     try {
       const out = await this.engine.segment(v.volume, {
         signal: controller.signal,
+        ...(ahead ? { lungMask: ahead.result } : {}),
         ...(run.executionProviders ? { executionProviders: run.executionProviders } : {}),
         onProgress: (p) => this.emit({ type: 'segment-progress', volumeHandle, ...p }),
         onPreview: (p) => {

@@ -54,6 +54,7 @@ export class VolumeService {
       source: 'none',
       revision: 0,
       running: null,
+      lungMaskAhead: null,
       journal: new UndoJournal(this.options.journalBytes),
       editedMask: null,
       baseEdited: false,
@@ -75,6 +76,8 @@ export class VolumeService {
     const v = this.volumes.get(handle);
     if (!v) return false;
     v.running?.abort();
+    v.lungMaskAhead?.cancel();
+    v.lungMaskAhead = null;
     return this.volumes.delete(handle);
   }
 

@@ -4,6 +4,7 @@ import { scanPath } from '../studies/scan.ts';
 import { loadVolumeFromPath } from '../studies/loadVolume.ts';
 import type { EngineServices } from './EngineServices.ts';
 import { segmentStudy } from '../segmentation/segmentStudy.ts';
+import { startLungMaskAhead } from '../segmentation/lungMaskAhead.ts';
 import { resolveModel } from '../inference/loadModelManifest.ts';
 import { writeExports } from '../exports/writeExports.ts';
 
@@ -12,7 +13,14 @@ import { writeExports } from '../exports/writeExports.ts';
  * electron/common/lung + quant for lungs and measurements, the inference service for the model and
  * electron/main/exports for files. The desktop app and the test host both call this.
  */
-export function createEngineServices(): EngineServices {
+/**
+ * Below this many voxels (~512×512×64) the lung mask takes less time than starting a worker
+ * thread, so the app computes it when "Segment" is clicked, as the CLI always does.
+ */
+export const LUNG_MASK_AHEAD_MIN_VOXELS = 16 * 1024 * 1024;
+
+export function createEngineServices(options: { lungMaskAheadMinVoxels?: number } = {}): EngineServices {
+  const aheadMinVoxels = options.lungMaskAheadMinVoxels ?? LUNG_MASK_AHEAD_MIN_VOXELS;
   return {
     async scanFolder(path, hooks): Promise<ScanResult> {
       const r = await scanPath(path, {
@@ -48,6 +56,7 @@ export function createEngineServices(): EngineServices {
         signal: hooks.signal,
         // A plain property (not a spread), so that the compiler fails if segmentStudy ever drops the option.
         executionProviders: hooks.executionProviders,
+        lungMask: hooks.lungMask,
         onProgress: (p) => {
           if (p.stage === 'preview' || p.stage === 'inference') {
             hooks.onProgress?.({ phase: p.stage === 'preview' ? 'preview' : 'full', done: Math.round(p.fraction * 100), total: 100 });
@@ -63,6 +72,10 @@ export function createEngineServices(): EngineServices {
         executionProvider: result.provenance.executionProvider,
         provenance: result.provenance,
       };
+    },
+
+    startLungMaskAhead(volume) {
+      return volume.voxels.length >= aheadMinVoxels ? startLungMaskAhead(volume) : null;
     },
 
     measure(volume, lungs, infection, model) {

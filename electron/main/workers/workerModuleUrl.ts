@@ -3,12 +3,13 @@ import { pathToFileURL } from 'node:url';
 import { appRoot, runningFromBundle, unpackedPath } from '../appPaths.ts';
 
 /** The engine's worker-thread entry points (each bundled to out/workers/<name>.mjs). */
-export type WorkerName = 'inferenceWorker' | 'decodeWorker' | 'scanWorker';
+export type WorkerName = 'inferenceWorker' | 'decodeWorker' | 'scanWorker' | 'lungMaskWorker';
 
 const sources: Record<WorkerName, URL> = {
   inferenceWorker: new URL('../inference/inferenceWorker.ts', import.meta.url),
   decodeWorker: new URL('../decode/decodeWorker.ts', import.meta.url),
   scanWorker: new URL('../studies/scanWorker.ts', import.meta.url),
+  lungMaskWorker: new URL('../segmentation/lungMaskWorker.ts', import.meta.url),
 };
 
 /**
