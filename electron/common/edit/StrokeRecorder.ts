@@ -3,11 +3,21 @@
  * value before the stroke's first touch, so that the stroke becomes one exact sparse diff: undo
  * writes `before`, redo writes `after`, whatever order the dabs overlapped in.
  */
+/** The labelmap an edit changes: the infection (ground-glass, consolidation) or the lungs (right, left). */
+export type EditTarget = 'infection' | 'lungs';
+
 export interface StrokeDiff {
   /** Voxel indices (x + nx * (y + ny * z)), ascending. */
   indices: Uint32Array;
   before: Uint8Array;
   after: Uint8Array;
+  /** The labelmap edited; absent: the infection (every journal written before lung edits existed). */
+  target?: EditTarget;
+}
+
+/** The labelmap a diff edits (absent target: the infection). */
+export function targetOf(d: { target?: EditTarget }): EditTarget {
+  return d.target ?? 'infection';
 }
 
 export class StrokeRecorder {

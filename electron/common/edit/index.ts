@@ -1,11 +1,11 @@
-export { StrokeRecorder, type StrokeDiff } from './StrokeRecorder.ts';
+export { StrokeRecorder, targetOf, type StrokeDiff, type EditTarget } from './StrokeRecorder.ts';
 export { paintDisc, type DiscDab, type SlicePlane, type HuWindow } from './paintDisc.ts';
 export { applyDiff } from './applyDiff.ts';
 export { UndoJournal, diffBytes } from './UndoJournal.ts';
 export { encodeJournal, decodeJournal } from './journalCodec.ts';
 export { findSmallIslands, type IslandRemoval } from './removeIslands.ts';
 export { findHoles, type HoleFill } from './fillHoles.ts';
-export { interpolateSlices, distanceToMask2d, type SliceInterpolation } from './interpolateSlices.ts';
+export { interpolateSlices, distanceToMask2d, type SliceInterpolation, type InterpolationPlane } from './interpolateSlices.ts';
 export { encodeJournalRecord, encodeJournalLog, decodeJournalLog, type JournalRecord, type DecodedJournalLog } from './journalLog.ts';
 export { encodeLabelmapSnapshot, decodeLabelmapSnapshot, type LabelmapSnapshot, type SnapshotArrayName } from './labelmapSnapshot.ts';
 export { lesionAt, growRegion, labelRegion, mergeInBox, nearestVoxelInRange, clipBox, voxelIndex, type VoxelBox, type GrowResult, type LesionAt, type RegionEdit } from './regionTools.ts';

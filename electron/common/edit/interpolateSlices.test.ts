@@ -68,3 +68,50 @@ describe('interpolateSlices', () => {
     expect(() => interpolateSlices(m, dims, [1, 1, 1], 0)).toThrow(RangeError);
   });
 });
+
+describe('interpolateSlices in the coronal and sagittal planes', () => {
+  // An axial scene (discs on slices k = 2 and 6 of a 40 x 40 x 12 grid) laid out again so that the
+  // same shapes lie on coronal (j fixed) or sagittal (i fixed) slices of another grid.
+  const [A, B, C] = [40, 36, 12];
+  const axialScene = () => {
+    const m = new Uint8Array(A * B * C);
+    for (const [k, cx, cy, r, label] of [[2, 20, 18, 4, 1], [6, 20, 18, 11, 1], [6, 8, 8, 3, 2], [9, 8, 8, 3, 2]] as const) {
+      for (let y = 0; y < B; y++) for (let x = 0; x < A; x++) if ((x - cx) ** 2 + (y - cy) ** 2 <= r * r) m[x + A * (y + B * k)] = label;
+    }
+    return m;
+  };
+  /** Voxel (a, b, c) of the axial scene (a, b in-plane, c across) is voxel `place(a, b, c)` of the other grid. */
+  const layouts = {
+    coronal: { dims: [A, C, B] as [number, number, number], spacing: [0.7, 2.5, 1.1] as [number, number, number], place: (a: number, b: number, c: number) => a + A * (c + C * b) },
+    sagittal: { dims: [C, A, B] as [number, number, number], spacing: [2.5, 0.7, 1.1] as [number, number, number], place: (a: number, b: number, c: number) => c + C * (a + A * b) },
+  } as const;
+
+  for (const plane of ['coronal', 'sagittal'] as const) {
+    it(`fills gaps between painted ${plane} slices exactly as the same shapes on axial slices`, () => {
+      const axial = axialScene();
+      const expected = interpolateSlices(axial, [A, B, C], [0.7, 1.1, 2.5], 3);
+      expect(expected).toMatchObject({ gaps: 2, skippedGaps: 0 });
+      const { dims, spacing, place } = layouts[plane];
+      const m = new Uint8Array(A * B * C);
+      for (let c = 0; c < C; c++) for (let b = 0; b < B; b++) for (let a = 0; a < A; a++) m[place(a, b, c)] = axial[a + A * (b + B * c)];
+      const r = interpolateSlices(m, dims, spacing, 3, plane);
+      expect(r).toMatchObject({ gaps: 2, skippedGaps: 0 });
+      const want = new Map<number, number>();
+      expected.indices.forEach((i, n) => {
+        const a = i % A;
+        const b = Math.floor(i / A) % B;
+        const c = Math.floor(i / (A * B));
+        want.set(place(a, b, c), expected.values[n]);
+      });
+      expect(r.indices.length).toBe(want.size);
+      expect([...r.indices].every((v, n, all) => n === 0 || all[n - 1] < v)).toBe(true); // ascending
+      r.indices.forEach((i, n) => expect(want.get(i), `voxel ${i}`).toBe(r.values[n]));
+      // The same labelmap read as axial slices has no gaps of this kind to fill.
+      expect(interpolateSlices(m, dims, spacing, 3, 'axial').indices.length).not.toBe(r.indices.length);
+    });
+  }
+
+  it('refuses a labelmap whose size does not match the grid, in any plane', () => {
+    expect(() => interpolateSlices(new Uint8Array(10), [2, 2, 2], [1, 1, 1], 2, 'coronal')).toThrow(RangeError);
+  });
+});

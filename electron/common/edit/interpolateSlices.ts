@@ -143,13 +143,59 @@ function labelledCrop(labels: Uint8Array, sliceSize: number, nx: number, ny: num
   return { x0, y0, w: x1 - x0 + 1, h: y1 - y0 + 1 };
 }
 
+/** The slices painted and interpolated between: axial (k fixed), coronal (j fixed) or sagittal (i fixed). */
+export type InterpolationPlane = 'axial' | 'coronal' | 'sagittal';
+
+/** In-plane axes (u, v) and the axis across the slices, as voxel axis numbers (as paintDisc's planes). */
+const PLANE_AXES: Record<InterpolationPlane, [number, number, number]> = {
+  axial: [0, 1, 2],
+  coronal: [0, 2, 1],
+  sagittal: [1, 2, 0],
+};
+
 /**
- * For every run of completely unlabelled axial slices between two labelled slices, at most
- * `maxGapSlices` long, fills the run by shape-based interpolation of each label present on either
- * side; where two labels would overlap, the one deeper inside its shape wins. Labelled slices are
- * never changed. Wider gaps are counted in `skippedGaps` (they are usually two separate lesions).
+ * For every run of completely unlabelled slices of `plane` (default axial) between two labelled
+ * slices, at most `maxGapSlices` long, fills the run by shape-based interpolation of each label
+ * present on either side; where two labels would overlap, the one deeper inside its shape wins.
+ * Labelled slices are never changed. Wider gaps are counted in `skippedGaps` (they are usually two
+ * separate lesions). Coronal and sagittal slices are interpolated on a copy of the labelmap
+ * transposed so that their axis runs last; the indices returned are those of `labels`.
  */
-export function interpolateSlices(labels: Uint8Array, dims: readonly [number, number, number], spacingMm: readonly [number, number, number], maxGapSlices: number): SliceInterpolation {
+export function interpolateSlices(
+  labels: Uint8Array,
+  dims: readonly [number, number, number],
+  spacingMm: readonly [number, number, number],
+  maxGapSlices: number,
+  plane: InterpolationPlane = 'axial',
+): SliceInterpolation {
+  if (labels.length !== dims[0] * dims[1] * dims[2]) throw new RangeError(`labelmap has ${labels.length} voxels, dims say ${dims[0] * dims[1] * dims[2]}`);
+  if (plane === 'axial') return interpolateAxial(labels, dims, spacingMm, maxGapSlices);
+  const axes = PLANE_AXES[plane];
+  if (!axes) throw new RangeError(`unknown plane ${String(plane)}`);
+  const [ua, va, wa] = axes;
+  const stride = [1, dims[0], dims[0] * dims[1]];
+  const [nu, nv, nw] = [dims[ua], dims[va], dims[wa]];
+  const [su, sv, sw] = [stride[ua], stride[va], stride[wa]];
+  const t = new Uint8Array(labels.length);
+  for (let w = 0, q = 0; w < nw; w++) {
+    for (let v = 0; v < nv; v++) {
+      const row = w * sw + v * sv;
+      for (let u = 0; u < nu; u++, q++) t[q] = labels[row + u * su];
+    }
+  }
+  const r = interpolateAxial(t, [nu, nv, nw], [spacingMm[ua], spacingMm[va], spacingMm[wa]], maxGapSlices);
+  // Back to the labelmap's indices, ascending.
+  const order = Array.from(r.indices, (q, n): [number, number] => {
+    const u = q % nu;
+    const rest = (q - u) / nu;
+    const v = rest % nv;
+    const w = (rest - v) / nv;
+    return [u * su + v * sv + w * sw, r.values[n]];
+  }).sort((a, b) => a[0] - b[0]);
+  return { indices: Uint32Array.from(order, (o) => o[0]), values: Uint8Array.from(order, (o) => o[1]), gaps: r.gaps, skippedGaps: r.skippedGaps };
+}
+
+function interpolateAxial(labels: Uint8Array, dims: readonly [number, number, number], spacingMm: readonly [number, number, number], maxGapSlices: number): SliceInterpolation {
   const [nx, ny, nz] = dims;
   const sliceSize = nx * ny;
   if (labels.length !== sliceSize * nz) throw new RangeError(`labelmap has ${labels.length} voxels, dims say ${sliceSize * nz}`);

@@ -1,12 +1,14 @@
-import type { StrokeDiff } from './StrokeRecorder.ts';
+import { targetOf, type StrokeDiff } from './StrokeRecorder.ts';
 
 /**
  * The autosaved edit journal as an append-only log (one record per edit, undo or redo), so that a
  * stroke costs one small append instead of rewriting the whole journal.
  *
- * File: magic "OPALJRN2" (8 bytes), then records. A record: kind (u8: 1 edit, 2 undo, 3 redo),
- * payload length (u32 LE), FNV-1a checksum of the payload (u32 LE), payload. An edit's payload is
- * n (u32 LE), n voxel indices (u32 LE), n labels before, n labels after; undo and redo have none.
+ * File: magic "OPALJRN2" (8 bytes), then records. A record: kind (u8: 1 edit of the infection
+ * labelmap, 2 undo, 3 redo, 4 edit of the lung labelmap), payload length (u32 LE), FNV-1a checksum
+ * of the payload (u32 LE), payload. An edit's payload is n (u32 LE), n voxel indices (u32 LE), n
+ * labels before, n labels after; undo and redo have none. Kind 4 came with editable lungs: an
+ * infection edit is written exactly as before, so journals from before it replay unchanged.
  *
  * A process killed in the middle of an append leaves a torn last record: decodeJournalLog() stops
  * at the first record that is short or fails its checksum, so every complete record is replayed
@@ -18,7 +20,9 @@ const RECORD_HEADER_BYTES = 9;
 export type JournalRecord = { kind: 'edit'; diff: StrokeDiff } | { kind: 'undo' } | { kind: 'redo' };
 
 const KIND_CODE = { edit: 1, undo: 2, redo: 3 } as const;
-const KIND_OF_CODE: Record<number, JournalRecord['kind'] | undefined> = { 1: 'edit', 2: 'undo', 3: 'redo' };
+/** Kind of an edit of the lung labelmap (right/left lung). */
+const LUNG_EDIT_CODE = 4;
+const KIND_OF_CODE: Record<number, JournalRecord['kind'] | undefined> = { 1: 'edit', 2: 'undo', 3: 'redo', [LUNG_EDIT_CODE]: 'edit' };
 
 /** FNV-1a (32 bit): cheap, and enough to tell a torn or zero-filled tail from a written record. */
 function fnv1a(bytes: Uint8Array, start: number, end: number): number {
@@ -36,7 +40,7 @@ export function encodeJournalRecord(record: JournalRecord): Uint8Array {
   const payloadBytes = record.kind === 'edit' ? 4 + n * 6 : 0;
   const out = new Uint8Array(RECORD_HEADER_BYTES + payloadBytes);
   const view = new DataView(out.buffer);
-  out[0] = KIND_CODE[record.kind];
+  out[0] = record.kind === 'edit' && targetOf(record.diff) === 'lungs' ? LUNG_EDIT_CODE : KIND_CODE[record.kind];
   view.setUint32(1, payloadBytes, true);
   if (record.kind === 'edit') {
     const { indices, before, after } = record.diff;
@@ -91,7 +95,9 @@ export function decodeJournalLog(bytes: Uint8Array): DecodedJournalLog {
       const indices = new Uint32Array(n);
       for (let i = 0, q = start + 4; i < n; i++, q += 4) indices[i] = view.getUint32(q, true);
       const b = start + 4 + n * 4;
-      records.push({ kind, diff: { indices, before: bytes.slice(b, b + n), after: bytes.slice(b + n, b + 2 * n) } });
+      const diff: StrokeDiff = { indices, before: bytes.slice(b, b + n), after: bytes.slice(b + n, b + 2 * n) };
+      if (bytes[p] === LUNG_EDIT_CODE) diff.target = 'lungs';
+      records.push({ kind, diff });
     } else {
       if (payloadBytes !== 0) break;
       records.push({ kind });

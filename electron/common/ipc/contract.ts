@@ -160,6 +160,8 @@ export interface EditResult {
   revision: number;
   /** The voxels that changed (for undo/redo: what the renderer must write into its copy). */
   applied: LabelmapDiff;
+  /** The labelmap `applied` belongs to: the infection (absent, or 'infection') or the lungs (1 right, 2 left). */
+  target?: LabelmapKind;
   measurements: Measurements | null;
   canUndo: boolean;
   canRedo: boolean;
@@ -289,7 +291,8 @@ export const contract = {
   openProject: { args: z.object({ volumeHandle: VolumeHandleSchema, path: PathSchema }).strict(), result: {} as RestoreResult },
   getEngineStats: { args: NoArgs, result: {} as EngineStats },
   commitStroke: {
-    args: z.object({ volumeHandle: VolumeHandleSchema, diff: LabelmapDiffSchema }).strict(),
+    // target: the labelmap painted (default the infection); the lungs' values 0, 1 right, 2 left pass the same check.
+    args: z.object({ volumeHandle: VolumeHandleSchema, diff: LabelmapDiffSchema, target: LabelmapKindSchema.optional() }).strict(),
     result: {} as EditResult,
   },
   /** Clears every island (26-connected component) of the infection labelmap below minVolumeMl; one undo step. */
@@ -299,9 +302,9 @@ export const contract = {
   },
   /** Fills the enclosed holes of the infection labelmap, slice by axial slice, with their rim's label; one undo step. */
   fillHoles: { args: HandleArgs, result: {} as HolesResult },
-  /** Fills runs of unlabelled axial slices (at most maxGapSlices) between painted ones by shape-based interpolation; one undo step. */
+  /** Fills runs of unlabelled slices of `plane` (default axial; at most maxGapSlices) between painted ones by shape-based interpolation; one undo step. */
   interpolateSlices: {
-    args: z.object({ volumeHandle: VolumeHandleSchema, maxGapSlices: z.number().int().min(1).max(50) }).strict(),
+    args: z.object({ volumeHandle: VolumeHandleSchema, maxGapSlices: z.number().int().min(1).max(50), plane: z.enum(['axial', 'coronal', 'sagittal']).optional() }).strict(),
     result: {} as InterpolationResult,
   },
   undo: { args: HandleArgs, result: {} as EditResult | null },

@@ -1,11 +1,12 @@
 import { OpalError } from '../../common/errors/index.ts';
-import { applyDiff, findHoles, findSmallIslands, interpolateSlices, type JournalRecord, type StrokeDiff } from '../../common/edit/index.ts';
+import { applyDiff, findHoles, findSmallIslands, interpolateSlices, targetOf, type EditTarget, type InterpolationPlane, type JournalRecord, type StrokeDiff } from '../../common/edit/index.ts';
 import type { EditResult, HolesResult, InterpolationResult, IslandsResult, LabelmapDiff } from '../../common/ipc/contract.ts';
 import { hasUnsavedEdits, isEdited, type OpenVolume } from './OpenVolume.ts';
 import { PersistenceService } from './PersistenceService.ts';
 
 /**
- * Edits of the infection labelmap and their undo journal: strokes from the renderer, edits the
+ * Edits of the infection labelmap and of the lung labelmap (right/left: an annotator adds diseased
+ * lung the mask missed or takes out liver or diaphragm dome) and their one undo journal: strokes from the renderer, edits the
  * engine computes (islands, holes, interpolation), undo and redo. Every change is one journal
  * record handed to the PersistenceService (append-only autosave) and replayable by replay().
  */
@@ -16,10 +17,11 @@ export class EditingService {
     private readonly remeasure: (v: OpenVolume) => void,
   ) {}
 
-  result(v: OpenVolume, applied: LabelmapDiff, autosaveProblem?: OpalError): EditResult {
+  result(v: OpenVolume, applied: LabelmapDiff, autosaveProblem?: OpalError, target: EditTarget = 'infection'): EditResult {
     return {
       revision: v.revision,
       applied,
+      ...(target === 'lungs' ? { target } : {}),
       measurements: v.measurements,
       canUndo: v.journal.canUndo,
       canRedo: v.journal.canRedo,
@@ -49,20 +51,27 @@ export class EditingService {
     if (measure) this.remeasure(v);
   }
 
+  /** The labelmap an edit writes into (made empty when the volume has none yet). */
+  private labelmapOf(v: OpenVolume, target: EditTarget): Uint8Array {
+    if (target === 'lungs') return (v.lungs ??= new Uint8Array(v.volume.voxels.length));
+    return (v.infection ??= new Uint8Array(v.volume.voxels.length));
+  }
+
   /** Applies one journal record in memory (no autosave): the shared step of editing and replay. */
   private apply(v: OpenVolume, record: JournalRecord, measure = true): StrokeDiff | undefined {
     if (record.kind === 'edit') {
-      v.infection ??= new Uint8Array(v.volume.voxels.length);
-      const before = applyDiff(v.infection, record.diff.indices, record.diff.after);
-      const entry: StrokeDiff = { indices: record.diff.indices, before, after: record.diff.after };
+      const target = targetOf(record.diff);
+      const before = applyDiff(this.labelmapOf(v, target), record.diff.indices, record.diff.after);
+      const entry: StrokeDiff = { indices: record.diff.indices, before, after: record.diff.after, ...(target === 'lungs' ? { target } : {}) };
       v.journal.push(entry);
-      this.markEdited(v, entry.indices);
+      // The edited-voxel marks guard the infection labels when re-segmenting keeps edits.
+      if (target === 'infection') this.markEdited(v, entry.indices);
       this.changed(v, measure);
       return entry;
     }
     const d = record.kind === 'undo' ? v.journal.undo() : v.journal.redo();
-    if (!d || !v.infection) return undefined;
-    applyDiff(v.infection, d.indices, record.kind === 'undo' ? d.before : d.after);
+    if (!d) return undefined;
+    applyDiff(this.labelmapOf(v, targetOf(d)), d.indices, record.kind === 'undo' ? d.before : d.after);
     this.changed(v, measure);
     return d;
   }
@@ -71,11 +80,12 @@ export class EditingService {
     return this.persistence.append(v, record);
   }
 
-  async commitStroke(v: OpenVolume, diff: LabelmapDiff): Promise<EditResult> {
+  /** One brush or eraser stroke on the infection (default) or the lung labelmap. */
+  async commitStroke(v: OpenVolume, diff: LabelmapDiff, target: EditTarget = 'infection'): Promise<EditResult> {
     this.assertEditable(v);
     this.ensureBase(v);
-    const entry = this.apply(v, { kind: 'edit', diff: { indices: Uint32Array.from(diff.indices), before: new Uint8Array(0), after: Uint8Array.from(diff.values) } })!;
-    return this.result(v, diff, await this.record(v, { kind: 'edit', diff: entry }));
+    const entry = this.apply(v, { kind: 'edit', diff: { indices: Uint32Array.from(diff.indices), before: new Uint8Array(0), after: Uint8Array.from(diff.values), ...(target === 'lungs' ? { target } : {}) } })!;
+    return this.result(v, diff, await this.record(v, { kind: 'edit', diff: entry }), target);
   }
 
   /** The infection labelmap of a volume that may be edited now (not while the model runs). */
@@ -108,8 +118,8 @@ export class EditingService {
     return { ...(await this.applyComputedEdit(v, found.indices, found.values)), holes: found.holes };
   }
 
-  async interpolateSlices(v: OpenVolume, maxGapSlices: number): Promise<InterpolationResult> {
-    const found = interpolateSlices(this.editableInfection(v), v.volume.dims, v.volume.spacingMm, maxGapSlices);
+  async interpolateSlices(v: OpenVolume, maxGapSlices: number, plane: InterpolationPlane = 'axial'): Promise<InterpolationResult> {
+    const found = interpolateSlices(this.editableInfection(v), v.volume.dims, v.volume.spacingMm, maxGapSlices, plane);
     return { ...(await this.applyComputedEdit(v, found.indices, found.values)), gaps: found.gaps, skippedGaps: found.skippedGaps };
   }
 
@@ -119,7 +129,7 @@ export class EditingService {
     const d = this.apply(v, { kind });
     if (!d) return null;
     const problem = await this.record(v, { kind });
-    return this.result(v, { indices: [...d.indices], values: [...(kind === 'undo' ? d.before : d.after)] }, problem);
+    return this.result(v, { indices: [...d.indices], values: [...(kind === 'undo' ? d.before : d.after)] }, problem, targetOf(d));
   }
 
   /**

@@ -27,6 +27,7 @@ import {
   type VolumeInfo,
 } from '../../common/ipc/contract.ts';
 import type { FolderPurpose } from '../../common/ipc/folderGrants.ts';
+import type { EditTarget, InterpolationPlane } from '../../common/edit/index.ts';
 import type { EngineServices } from './EngineServices.ts';
 import { RecentFolders } from './RecentFolders.ts';
 import { FolderGrants } from './FolderGrants.ts';
@@ -224,8 +225,8 @@ export class OpalSession implements SessionHandlers {
     return { revision: v.revision, hasInfection: v.infection !== null, hasLungs: v.lungs !== null, edited: isEdited(v), unsavedEdits: hasUnsavedEdits(v) };
   }
 
-  async commitStroke({ volumeHandle, diff }: { volumeHandle: string; diff: LabelmapDiff }): Promise<EditResult> {
-    return this.editing.commitStroke(this.get(volumeHandle), diff);
+  async commitStroke({ volumeHandle, diff, target }: { volumeHandle: string; diff: LabelmapDiff; target?: EditTarget }): Promise<EditResult> {
+    return this.editing.commitStroke(this.get(volumeHandle), diff, target);
   }
 
   async removeSmallIslands({ volumeHandle, minVolumeMl }: { volumeHandle: string; minVolumeMl: number }): Promise<IslandsResult> {
@@ -236,8 +237,8 @@ export class OpalSession implements SessionHandlers {
     return this.editing.fillHoles(this.get(volumeHandle));
   }
 
-  async interpolateSlices({ volumeHandle, maxGapSlices }: { volumeHandle: string; maxGapSlices: number }): Promise<InterpolationResult> {
-    return this.editing.interpolateSlices(this.get(volumeHandle), maxGapSlices);
+  async interpolateSlices({ volumeHandle, maxGapSlices, plane }: { volumeHandle: string; maxGapSlices: number; plane?: InterpolationPlane }): Promise<InterpolationResult> {
+    return this.editing.interpolateSlices(this.get(volumeHandle), maxGapSlices, plane);
   }
 
   async undo({ volumeHandle }: { volumeHandle: string }): Promise<EditResult | null> {

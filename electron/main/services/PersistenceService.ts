@@ -10,6 +10,7 @@ import {
   encodeJournalLog,
   encodeJournalRecord,
   encodeLabelmapSnapshot,
+  targetOf,
   type JournalRecord,
   type LabelmapSnapshot,
 } from '../../common/edit/index.ts';
@@ -322,7 +323,11 @@ function compactedWork(v: OpenVolume): { base: LabelmapSnapshot<BaseMeta>; recor
   const base = PersistenceService.snapshotOf(v);
   base.meta.modelInfectionIsBase = false;
   if (v.modelInfection) base.arrays.modelInfection = v.modelInfection.slice();
-  if (base.arrays.infection) for (let i = done.length - 1; i >= 0; i--) applyDiff(base.arrays.infection, done[i].indices, done[i].before);
+  // Each undoable edit is taken back out of the labelmap it edited (infection or lungs).
+  for (let i = done.length - 1; i >= 0; i--) {
+    const labels = targetOf(done[i]) === 'lungs' ? base.arrays.lungs : base.arrays.infection;
+    if (labels) applyDiff(labels, done[i].indices, done[i].before);
+  }
   // The edited-voxel marks keep every touched voxel (a superset is the safe side for re-segmenting).
   base.meta.baseEdited = v.baseEdited || v.editedMask !== null;
   const records: JournalRecord[] = done.map((diff) => ({ kind: 'edit', diff }));
