@@ -204,6 +204,43 @@ export interface InterpolationResult extends EditResult {
   skippedGaps: number;
 }
 
+/** Deleting the 3-D lesion under a click (deleteLesion). */
+export interface LesionDeleteResult extends EditResult {
+  /** Voxels removed (0: the click was not on infection), and their volume per label. */
+  removedVoxels: number;
+  removedGroundGlassMl: number;
+  removedConsolidationMl: number;
+  /** First and last axial slice (k) the lesion spanned. */
+  slices?: [number, number];
+}
+
+/** Region growing from a click (growRegion). */
+export interface GrowRegionResult extends EditResult {
+  /** Voxels of the grown region, and how many of them changed label (the volume added or relabelled, mL). */
+  regionVoxels: number;
+  changedVoxels: number;
+  changedMl: number;
+  /** The region reached the voxel cap before it stopped growing. */
+  capped: boolean;
+  /** The clicked voxel's CT value. */
+  seedHu: number;
+  /** Why nothing grew: the click is outside the HU range, or outside the lungs (lungsOnly). */
+  refused?: 'seed-outside-range' | 'seed-outside-mask';
+}
+
+/** Assisted correction in a box (assistedCorrection). */
+export interface AssistedCorrectionResult extends EditResult {
+  /** 'model': the model re-run on the box's slices; 'hu-grow': an HU-guided grow (the model was unavailable or found nothing there). */
+  method: 'model' | 'hu-grow';
+  /** Voxels added (background before), and their volume. */
+  addedVoxels: number;
+  addedMl: number;
+  /** Axial slices the model ran on (method 'model'). */
+  slicesInferred: number;
+  /** Why the model was not used, when it was not. */
+  modelProblem?: OpalErrorJson;
+}
+
 export interface ExportResult {
   outDir: string;
   files: string[];
@@ -248,6 +285,17 @@ export const INVESTIGATIONAL_NOTICE = 'Investigational software, not a medical d
 
 // ---- the methods ----
 
+/** A voxel (i, j, k) of a volume; the engine checks it against the volume's dims. */
+const VoxelSchema = z.tuple([z.number().int().min(0).max(65535), z.number().int().min(0).max(65535), z.number().int().min(0).max(65535)]);
+/** A box of voxels, corners inclusive (any order); the engine clips it to the volume. */
+const VoxelBoxSchema = z.object({ from: VoxelSchema, to: VoxelSchema }).strict();
+/** An infection label to write: 1 ground-glass, 2 consolidation. */
+const InfectionLabelSchema = z.union([z.literal(1), z.literal(2)]);
+/** An HU range, inclusive. */
+const HuRangeSchema = z
+  .object({ min: z.number().min(-2000).max(5000), max: z.number().min(-2000).max(5000) })
+  .strict()
+  .refine((r) => r.min <= r.max, 'the lowest HU must not exceed the highest');
 const NoArgs = z.object({}).strict();
 const HandleArgs = z.object({ volumeHandle: VolumeHandleSchema }).strict();
 /**
@@ -306,6 +354,27 @@ export const contract = {
   interpolateSlices: {
     args: z.object({ volumeHandle: VolumeHandleSchema, maxGapSlices: z.number().int().min(1).max(50), plane: z.enum(['axial', 'coronal', 'sagittal']).optional() }).strict(),
     result: {} as InterpolationResult,
+  },
+  /** Deletes the 3-D lesion under a voxel: its whole 26-connected component of infection (both labels); one undo step. */
+  deleteLesion: { args: z.object({ volumeHandle: VolumeHandleSchema, voxel: VoxelSchema }).strict(), result: {} as LesionDeleteResult },
+  /**
+   * Grows a region from a voxel over the 6-connected voxels whose HU lies in [minHu, maxHu], no
+   * farther than radiusMm, at most maxVoxels, optionally only inside the lungs; labels it `label`. One undo step.
+   */
+  growRegion: {
+    args: z
+      .object({ volumeHandle: VolumeHandleSchema, voxel: VoxelSchema, label: InfectionLabelSchema, hu: HuRangeSchema, radiusMm: z.number().min(0.5).max(150), maxVoxels: z.number().int().min(1).max(MAX_DIFF_VOXELS).optional(), lungsOnly: z.boolean() })
+      .strict(),
+    result: {} as GrowRegionResult,
+  },
+  /**
+   * Assisted correction of a missed lesion: re-runs the model on the axial slices the box covers and
+   * adds its labels inside the box where the labelmap is background (or, when the model cannot be
+   * used or finds nothing there, an HU-guided grow from the box's centre with `label` and `hu`). One undo step.
+   */
+  assistedCorrection: {
+    args: z.object({ volumeHandle: VolumeHandleSchema, box: VoxelBoxSchema, label: InfectionLabelSchema, hu: HuRangeSchema, lungsOnly: z.boolean() }).strict(),
+    result: {} as AssistedCorrectionResult,
   },
   undo: { args: HandleArgs, result: {} as EditResult | null },
   redo: { args: HandleArgs, result: {} as EditResult | null },

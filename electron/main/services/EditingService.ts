@@ -31,7 +31,7 @@ export class EditingService {
     };
   }
 
-  private assertEditable(v: OpenVolume): void {
+  assertEditable(v: OpenVolume): void {
     if (v.running) throw new OpalError('E_BAD_ARGUMENT', 'Wait for the segmentation to finish (or cancel it) before editing.');
   }
 
@@ -95,8 +95,8 @@ export class EditingService {
     return v.infection;
   }
 
-  /** Applies an edit computed by the engine as one undo step (none when it changes nothing). */
-  private async applyComputedEdit(v: OpenVolume, indices: Uint32Array, values: Uint8Array): Promise<EditResult> {
+  /** Applies an edit computed by the engine as one undo step (none when it changes nothing); CorrectionService uses it too. */
+  async applyComputedEdit(v: OpenVolume, indices: Uint32Array, values: Uint8Array): Promise<EditResult> {
     let problem: OpalError | undefined;
     if (indices.length > 0) {
       this.ensureBase(v);

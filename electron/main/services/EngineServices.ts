@@ -59,4 +59,14 @@ export interface EngineServices {
   }): Promise<string[]>;
   /** The model the app would run, or why it cannot. */
   modelCard(): Promise<ModelCard>;
+  /**
+   * The model on axial slices k0..k1 only (assisted correction): labels inside `eligible` (those
+   * slices' layout, slice k0 first). Absent in an engine without a model.
+   */
+  segmentRegion?(
+    volume: Volume,
+    eligible: Uint8Array,
+    slices: { k0: number; k1: number },
+    hooks: { executionProviders?: string[]; signal?: AbortSignal },
+  ): Promise<{ infection: Uint8Array; executionProvider: string; slicesInferred: number }>;
 }

@@ -38,6 +38,7 @@ import { EditingService } from './EditingService.ts';
 import { PersistenceService, type SavedWork } from './PersistenceService.ts';
 import { ExportService } from './ExportService.ts';
 import { MaskImportService } from './MaskImportService.ts';
+import { CorrectionService } from './CorrectionService.ts';
 import { hasUnsavedEdits, isEdited, type OpenVolume } from './OpenVolume.ts';
 
 export interface OpalSessionOptions {
@@ -82,6 +83,7 @@ export class OpalSession implements SessionHandlers {
   readonly editing: EditingService;
   readonly exports: ExportService;
   readonly masks: MaskImportService;
+  readonly corrections: CorrectionService;
 
   constructor(private readonly options: OpalSessionOptions) {
     this.recent = new RecentFolders(join(options.appDataDir, 'recent-folders.json'));
@@ -94,6 +96,7 @@ export class OpalSession implements SessionHandlers {
     this.segmentation = new SegmentationService(options.engine, this.persistence, (e) => this.emit(e));
     this.editing = new EditingService(this.persistence, (v) => this.segmentation.remeasure(v));
     this.exports = new ExportService(options.engine);
+    this.corrections = new CorrectionService(options.engine, this.editing);
     this.masks = new MaskImportService(this.segmentation, this.editing, this.grants, (e) => this.emit(e), options.chooseMaskFile);
   }
 
@@ -247,6 +250,21 @@ export class OpalSession implements SessionHandlers {
 
   async redo({ volumeHandle }: { volumeHandle: string }): Promise<EditResult | null> {
     return this.editing.undoRedo(this.get(volumeHandle), 'redo');
+  }
+
+  async deleteLesion({ volumeHandle, ...args }: MethodArgs<'deleteLesion'>): Promise<MethodResult<'deleteLesion'>> {
+    return this.corrections.deleteLesion(this.get(volumeHandle), args);
+  }
+
+  async growRegion({ volumeHandle, ...args }: MethodArgs<'growRegion'>): Promise<MethodResult<'growRegion'>> {
+    return this.corrections.growRegion(this.get(volumeHandle), args);
+  }
+
+  /** Assisted correction: the model runs with the app's execution-provider setting, as segment() does. */
+  async assistedCorrection({ volumeHandle, ...args }: MethodArgs<'assistedCorrection'>): Promise<MethodResult<'assistedCorrection'>> {
+    const v = this.get(volumeHandle);
+    const providerSetting = (await this.settings.get()).executionProvider;
+    return this.corrections.assistedCorrection(v, args, providerSetting === 'auto' ? {} : { executionProviders: [providerSetting] });
   }
 
   async getMeasurements({ volumeHandle }: { volumeHandle: string }) {

@@ -4,6 +4,7 @@ import { scanPath } from '../studies/scan.ts';
 import { loadVolumeFromPath } from '../studies/loadVolume.ts';
 import type { EngineServices } from './EngineServices.ts';
 import { segmentStudy } from '../segmentation/segmentStudy.ts';
+import { segmentRegion } from '../segmentation/segmentRegion.ts';
 import { startLungMaskAhead } from '../segmentation/lungMaskAhead.ts';
 import { resolveModel } from '../inference/loadModelManifest.ts';
 import { writeExports } from '../exports/writeExports.ts';
@@ -94,6 +95,10 @@ export function createEngineServices(options: { lungMaskAheadMinVoxels?: number 
         formats: args.formats,
       });
       return written.map((w) => w.path);
+    },
+
+    segmentRegion(volume, eligible, slices, hooks) {
+      return segmentRegion(volume, eligible, slices, hooks);
     },
 
     async modelCard() {
