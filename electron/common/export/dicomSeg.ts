@@ -11,6 +11,7 @@ import { OpalError } from '../errors/index.ts';
 import { voxelToPatient, type Vec3, type Volume } from '../volume/index.ts';
 import type { CodedConcept, SegmentDefinition } from './segmentCodes.ts';
 import { isValidDicomUid, newDicomUid } from './dicomUid.ts';
+import { reviewLongText, reviewShortText, type ReviewRecord } from '../review/index.ts';
 
 export const SEGMENTATION_SOP_CLASS_UID = '1.2.840.10008.5.1.4.1.1.66.4';
 export const CT_IMAGE_SOP_CLASS_UID = '1.2.840.10008.5.1.4.1.1.2';
@@ -72,6 +73,12 @@ export interface EncodeDicomSegInput {
   algorithm: { name: string; version: string };
   /** True once a person edited the masks: SegmentAlgorithmType SEMIAUTOMATIC instead of AUTOMATIC. */
   edited: boolean;
+  /**
+   * The app's review marks: "reviewed n of N slices, edited" joins ContentDescription (LO, 64
+   * characters) and the whole record (reviewed slice numbers) goes into ImageComments (LT; PS3.3
+   * C.7.6.1, the General Image module the Segmentation IOD includes).
+   */
+  review?: ReviewRecord;
   seriesNumber?: number;
   seriesDescription?: string;
   /** Fixed UIDs (tests, re-export of the same segmentation); new 2.25 UIDs otherwise. */
@@ -389,7 +396,8 @@ export function encodeDicomSeg(input: EncodeDicomSegInput): Uint8Array {
     // General Image / Content Identification (C.7.6.1, C.10.9)
     InstanceNumber: 1,
     ContentLabel: 'OPAL_LUNG_SEG',
-    ContentDescription: 'Lungs and COVID-19 infection (investigational use)',
+    ContentDescription: input.review ? `Lung/COVID-19 infection; ${reviewShortText(input.review)}`.slice(0, 64) : 'Lungs and COVID-19 infection (investigational use)',
+    ...(input.review ? { ImageComments: reviewLongText(input.review) } : {}),
     ContentCreatorName: '',
     ContentDate: content,
     ContentTime: contentTime,

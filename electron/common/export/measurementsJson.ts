@@ -15,6 +15,9 @@
  *      minimum = the thresholds a zone must reach to score above 0), lesions (largest first: id,
  *      volumeMl, groundGlassMl, consolidationMl, meanHu, lung, zone, centroidLpsMm, centroidVoxel,
  *      boundingBoxVoxel {min, max}, meanConfidence 0-1, editedMl), voxelVolumeMl, warnings
+ *   "review"?: the app's review mode (absent from `opal segment`/`opal measure`): { rule, slicesRanked,
+ *      slicesReviewed, rankedSliceNumbers (rank 1 first), reviewedSliceNumbers (ascending), maskEdited,
+ *      lastReviewedAt? }; slice numbers as the viewer shows them (axial, 1 = most inferior)
  *   Fields added after the first release are optional in the schema, so older documents still read.
  * }
  */
@@ -22,6 +25,7 @@ import { z } from 'zod';
 import { OpalError } from '../errors/index.ts';
 import type { Measurements, ModelProvenance } from '../quant/index.ts';
 import type { VolumeMeta } from '../volume/index.ts';
+import type { ReviewRecord } from '../review/index.ts';
 
 export const INVESTIGATIONAL_NOTICE = 'Investigational software, not a medical device.';
 export const MEASUREMENTS_SCHEMA_ID = 'opal.measurements';
@@ -116,6 +120,18 @@ export const studyIdentifiersSchema = z.object({
 });
 export type StudyIdentifiers = z.infer<typeof studyIdentifiersSchema>;
 
+const sliceNumber = z.number().int().min(1);
+/** common/review/reviewRecord.ts ReviewRecord. Added after the first release of schemaVersion 1: optional. */
+export const reviewRecordSchema = z.object({
+  rule: z.string(),
+  slicesRanked: z.number().int().min(0),
+  slicesReviewed: z.number().int().min(0),
+  rankedSliceNumbers: z.array(sliceNumber),
+  reviewedSliceNumbers: z.array(sliceNumber),
+  maskEdited: z.boolean(),
+  lastReviewedAt: z.iso.datetime().optional(),
+});
+
 export const measurementsDocumentSchema = z.object({
   schema: z.literal(MEASUREMENTS_SCHEMA_ID),
   schemaVersion: z.literal(1),
@@ -124,12 +140,15 @@ export const measurementsDocumentSchema = z.object({
   study: studyIdentifiersSchema,
   model: modelProvenanceSchema,
   measurements: measurementsSchema,
+  review: reviewRecordSchema.optional(),
 });
 export type MeasurementsDocument = z.infer<typeof measurementsDocumentSchema>;
 
 // The schema and the shared TypeScript shapes must agree: these fail to compile if they drift.
 const _measurementsAgree: (m: Measurements) => z.infer<typeof measurementsSchema> = (m) => m;
 const _provenanceAgrees: (m: ModelProvenance) => z.infer<typeof modelProvenanceSchema> = (m) => m;
+const _reviewAgrees: (r: ReviewRecord) => z.infer<typeof reviewRecordSchema> = (r) => r;
+void _reviewAgrees;
 void _measurementsAgree;
 void _provenanceAgrees;
 
@@ -152,6 +171,8 @@ export function measurementsDocument(args: {
   model: ModelProvenance;
   study: StudyIdentifiers;
   generatedAt?: Date;
+  /** The app's review marks (review mode). */
+  review?: ReviewRecord;
 }): MeasurementsDocument {
   return {
     schema: MEASUREMENTS_SCHEMA_ID,
@@ -161,6 +182,7 @@ export function measurementsDocument(args: {
     study: args.study,
     model: { ...args.model },
     measurements: args.measurements,
+    ...(args.review ? { review: args.review } : {}),
   };
 }
 

@@ -281,6 +281,40 @@ export interface ImportMaskResult extends EditResult {
   warnings: OpalErrorJson[];
 }
 
+/** One slice of the review queue (common/review/reviewQueue.ts: the ranking rule). */
+export interface ReviewQueueSlice {
+  /** Voxel slice index along the axial axis (k). */
+  k: number;
+  /** The app's axial slice number (1 = most inferior). */
+  sliceNumber: number;
+  /** 1 = review first. */
+  rank: number;
+  /** The score: volume of voxels the model was unsure of (confidence < 0.6, not edited), mL. */
+  uncertainMl: number;
+  infectionMl: number;
+  /** Mean model confidence 0–1 of the slice's infection (hand-painted voxels left out); null: none. */
+  meanInfectionConfidence: number | null;
+  reviewed: boolean;
+}
+
+/** The review queue of a volume's labelmap (review mode, issue 15 point 4). */
+export interface ReviewQueue {
+  /** The labelmap revision the ranking was made on. */
+  revision: number;
+  /** False for a labelmap without model confidence (an imported mask): ranked by infection volume. */
+  hasConfidence: boolean;
+  maskEdited: boolean;
+  /** Rank order. */
+  slices: ReviewQueueSlice[];
+  /** Slices of the queue marked reviewed, and the queue's length ("reviewed / total"). */
+  reviewed: number;
+  total: number;
+  /** Slices marked reviewed that the queue no longer holds (their infection was edited away). */
+  reviewedOutsideQueue: number;
+  /** The mark is kept, but the autosave could not be written. */
+  autosaveProblem?: OpalErrorJson;
+}
+
 export const INVESTIGATIONAL_NOTICE = 'Investigational software, not a medical device.';
 
 // ---- the methods ----
@@ -390,6 +424,13 @@ export const contract = {
     args: z.object({ volumeHandle: VolumeHandleSchema, path: PathSchema, edits: z.enum(['refuse', 'replace']).optional() }).strict(),
     result: {} as ImportMaskResult,
   },
+  /** The axial slices ranked for review (most uncertain first) with their reviewed marks. */
+  getReviewQueue: { args: HandleArgs, result: {} as ReviewQueue },
+  /** Marks axial slice `k` (voxel index) reviewed or not; autosaved and recorded in the exports. Answers the queue after the change. */
+  markSliceReviewed: {
+    args: z.object({ volumeHandle: VolumeHandleSchema, k: z.number().int().min(0).max(65535), reviewed: z.boolean() }).strict(),
+    result: {} as ReviewQueue,
+  },
   exportResults: {
     args: z
       .object({ volumeHandle: VolumeHandleSchema, outDir: PathSchema, formats: z.array(ExportFormatSchema).min(1).max(5) })
@@ -453,7 +494,12 @@ export function channelOf(method: MethodName): string {
  * (common/volume/labelRuns.ts): the renderer's overlays use runs, which are a few hundred kB where
  * the raw labelmap of a 512×512×300 study is 78 MB.
  */
-export type BinaryResource = { kind: 'ct'; volumeHandle: string } | { kind: LabelmapKind; volumeHandle: string; encoding?: 'runs' };
+export type BinaryResource = { kind: 'ct'; volumeHandle: string } | { kind: OverlayKind; volumeHandle: string; encoding?: 'runs' };
+/**
+ * What the viewer lays over the CT: the labelmaps, and `confidence`, the model's confidence binned
+ * into levels as a labelmap (0 confident or not run, 1 p 0.6–0.8, 2 p < 0.6; common/review confidenceLevels).
+ */
+export type OverlayKind = LabelmapKind | 'confidence';
 
 /** Path of a binary resource, relative to the transport's base (`opal-volume://` or `/binary/`). */
 export function binaryResourcePath(r: BinaryResource): string {
@@ -462,8 +508,8 @@ export function binaryResourcePath(r: BinaryResource): string {
 
 /** Inverse of binaryResourcePath; undefined for anything that is not exactly a resource path. */
 export function parseBinaryResourcePath(path: string): BinaryResource | undefined {
-  const m = /^\/*(ct|infection|lungs)\/(v[0-9a-f]{12})(\/runs)?\/?$/.exec(path);
+  const m = /^\/*(ct|infection|lungs|confidence)\/(v[0-9a-f]{12})(\/runs)?\/?$/.exec(path);
   if (!m) return undefined;
-  if (m[3]) return m[1] === 'ct' ? undefined : { kind: m[1] as LabelmapKind, volumeHandle: m[2], encoding: 'runs' };
+  if (m[3]) return m[1] === 'ct' ? undefined : { kind: m[1] as OverlayKind, volumeHandle: m[2], encoding: 'runs' };
   return { kind: m[1] as BinaryResource['kind'], volumeHandle: m[2] };
 }

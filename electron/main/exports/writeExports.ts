@@ -21,6 +21,7 @@ import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import { OpalError, toOpalError, type OpalErrorJson } from '../../common/errors/index.ts';
 import { encodeDicomSeg } from '../../common/export/dicomSeg.ts';
+import type { ReviewRecord } from '../../common/review/index.ts';
 import { encodeLesionsCsv } from '../../common/export/lesionsCsv.ts';
 import { encodeMeasurementsCsv } from '../../common/export/measurementsCsv.ts';
 import { encodeMeasurementsJson, measurementsDocument, studyIdentifiersFromMeta } from '../../common/export/measurementsJson.ts';
@@ -65,6 +66,8 @@ export interface ExportRequest {
   measurements: Measurements;
   model: ModelProvenance;
   formats: ExportFormat[];
+  /** The app's review marks (review mode): measurements.json `review`, the SEG's ContentDescription and ImageComments, a line of the report. */
+  review?: ReviewRecord;
   /** Time stamped into every file (default: now). */
   generatedAt?: Date;
   /** The model card printed in report.pdf (default: the manifest of `model` when its hash matches, reportModelCard). */
@@ -175,7 +178,7 @@ export async function encodeEachExport(req: ExportRequest): Promise<{ files: Enc
 
 async function encodeFormat(format: ExportFormat, req: ExportRequest, generatedAt: Date): Promise<EncodedFile[]> {
   const study = studyIdentifiersFromMeta(req.volume.meta);
-  const doc = (): ReturnType<typeof measurementsDocument> => measurementsDocument({ measurements: req.measurements, model: req.model, study, generatedAt });
+  const doc = (): ReturnType<typeof measurementsDocument> => measurementsDocument({ measurements: req.measurements, model: req.model, study, generatedAt, ...(req.review ? { review: req.review } : {}) });
   const files: EncodedFile[] = [];
   if (format === 'seg') {
     // On the acquired images' grid (the acquired coronal/sagittal grid of a reformatted volume).
@@ -187,6 +190,7 @@ async function encodeFormat(format: ExportFormat, req: ExportRequest, generatedA
       ],
       algorithm: { name: req.model.name, version: req.model.version },
       edited: req.model.edited,
+      ...(req.review ? { review: req.review } : {}),
       createdAt: generatedAt,
     });
     files.push({ name: 'seg.dcm', format: 'seg', data });

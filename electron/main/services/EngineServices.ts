@@ -1,5 +1,6 @@
 import type { LungMaskAhead, LungMaskAheadResult } from '../segmentation/lungMaskAhead.ts';
 import type { Volume } from '../../common/volume/index.ts';
+import type { ReviewRecord } from '../../common/review/index.ts';
 import type { Measurements, ModelProvenance } from '../../common/quant/Measurements.ts';
 import type { ExportFormat, ModelCard, ScanResult } from '../../common/ipc/contract.ts';
 
@@ -56,6 +57,8 @@ export interface EngineServices {
     measurements: Measurements;
     provenance: ModelProvenance;
     formats: ExportFormat[];
+    /** The app's review marks (review mode), recorded in measurements.json, the SEG and the report. */
+    review?: ReviewRecord;
   }): Promise<string[]>;
   /** The model the app would run, or why it cannot. */
   modelCard(): Promise<ModelCard>;

@@ -1,5 +1,6 @@
 import { OpalError } from '../../common/errors/index.ts';
 import type { ExportFormat, ExportResult } from '../../common/ipc/contract.ts';
+import type { ReviewRecord } from '../../common/review/index.ts';
 import { makeFolder } from '../fs/makeFolder.ts';
 import type { EngineServices } from './EngineServices.ts';
 import type { OpenVolume } from './OpenVolume.ts';
@@ -13,7 +14,8 @@ export class ExportService {
     exportableParts(v);
   }
 
-  async exportResults(v: OpenVolume, outDir: string, formats: ExportFormat[]): Promise<ExportResult> {
+  /** `review`: the review marks (ReviewService.record), recorded in measurements.json, the SEG and the report. */
+  async exportResults(v: OpenVolume, outDir: string, formats: ExportFormat[], review?: ReviewRecord): Promise<ExportResult> {
     const { infection, lungs, measurements, provenance } = exportableParts(v);
     const revision = v.revision;
     await makeFolder(outDir); // E_WRITE_FAILED for a file in the way or a folder in /proc, never a hang
@@ -26,6 +28,7 @@ export class ExportService {
       measurements,
       provenance,
       formats,
+      ...(review ? { review } : {}),
     });
     v.savedRevision = revision;
     return { outDir, files };

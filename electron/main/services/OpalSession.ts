@@ -22,6 +22,7 @@ import {
   type MethodResult,
   type OpalEvent,
   type RestoreResult,
+  type ReviewQueue,
   type ScanResult,
   type SegmentResult,
   type VolumeInfo,
@@ -38,6 +39,7 @@ import { EditingService } from './EditingService.ts';
 import { PersistenceService, type SavedWork } from './PersistenceService.ts';
 import { ExportService } from './ExportService.ts';
 import { MaskImportService } from './MaskImportService.ts';
+import { ReviewService } from './ReviewService.ts';
 import { CorrectionService } from './CorrectionService.ts';
 import { hasUnsavedEdits, isEdited, type OpenVolume } from './OpenVolume.ts';
 
@@ -83,6 +85,7 @@ export class OpalSession implements SessionHandlers {
   readonly editing: EditingService;
   readonly exports: ExportService;
   readonly masks: MaskImportService;
+  readonly review: ReviewService;
   readonly corrections: CorrectionService;
 
   constructor(private readonly options: OpalSessionOptions) {
@@ -97,6 +100,7 @@ export class OpalSession implements SessionHandlers {
     this.editing = new EditingService(this.persistence, (v) => this.segmentation.remeasure(v));
     this.exports = new ExportService(options.engine);
     this.corrections = new CorrectionService(options.engine, this.editing);
+    this.review = new ReviewService(this.persistence);
     this.masks = new MaskImportService(this.segmentation, this.editing, this.grants, (e) => this.emit(e), options.chooseMaskFile);
   }
 
@@ -203,6 +207,7 @@ export class OpalSession implements SessionHandlers {
     const v = this.volumes.all().find((x) => x.handle === volumeHandle);
     if (!v) return { closed: false };
     this.volumes.close(volumeHandle);
+    this.review.release(volumeHandle);
     this.persistence.release(v);
     await this.persistence.flush(v.autosaveKey);
     if (discardAutosave) await this.persistence.discard(v.autosaveKey);
@@ -213,10 +218,12 @@ export class OpalSession implements SessionHandlers {
     const v = this.get(volumeHandle);
     // The app's execution-provider setting, read at each run: a change applies from the next one.
     const providerSetting = (await this.settings.get()).executionProvider;
-    return this.segmentation.segment(v, edits, {
+    const result = await this.segmentation.segment(v, edits, {
       ...(providerSetting === 'auto' ? {} : { executionProviders: [providerSetting] }),
       provenance: { executionProviderSetting: providerSetting },
     });
+    await this.review.reset(v); // a new labelmap: its review starts again
+    return result;
   }
 
   async cancelSegmentation({ volumeHandle }: { volumeHandle: string }): Promise<{ cancelled: boolean }> {
@@ -275,7 +282,7 @@ export class OpalSession implements SessionHandlers {
     const v = this.get(volumeHandle);
     this.exports.assertExportable(v);
     const dir = await this.grants.check(outDir, 'export'); // E_PATH_NOT_GRANTED unless inside a chosen output folder
-    return this.exports.exportResults(v, dir, formats);
+    return this.exports.exportResults(v, dir, formats, this.review.record(v));
   }
 
   /** Puts saved work (autosave or project file) on a volume: its base, then its journal replayed. */
@@ -300,6 +307,7 @@ export class OpalSession implements SessionHandlers {
     v.persist.pendingRestore = false;
     v.persist.baseWritten = true;
     v.persist.recordsSinceCompaction = work.records.length;
+    await this.review.restore(v);
     return result;
   }
 
@@ -307,7 +315,9 @@ export class OpalSession implements SessionHandlers {
     const v = this.get(volumeHandle);
     v.persist.pendingRestore = false;
     v.persist.baseWritten = false;
-    return { discarded: await this.persistence.discard(v.autosaveKey) };
+    const discarded = await this.persistence.discard(v.autosaveKey);
+    await this.review.reset(v);
+    return { discarded };
   }
 
   async saveProject({ volumeHandle, path: requested }: { volumeHandle: string; path: string }): Promise<{ path: string }> {
@@ -329,6 +339,7 @@ export class OpalSession implements SessionHandlers {
       );
     }
     const result = this.restoreWork(v, work);
+    await this.review.reset(v); // project files carry no review marks
     // The opened work becomes this series' autosave (a new generation from the project's base).
     await this.persistence.compact(v);
     v.savedRevision = v.revision;
@@ -341,7 +352,18 @@ export class OpalSession implements SessionHandlers {
 
   /** An imported mask becomes the volume's base labelmap (MaskImportService). */
   async importMask({ volumeHandle, path, edits }: MethodArgs<'importMask'>): Promise<ImportMaskResult> {
-    return this.masks.importMask(this.get(volumeHandle), path, edits);
+    const v = this.get(volumeHandle);
+    const result = await this.masks.importMask(v, path, edits);
+    await this.review.reset(v);
+    return result;
+  }
+
+  async getReviewQueue({ volumeHandle }: { volumeHandle: string }): Promise<ReviewQueue> {
+    return this.review.queue(this.get(volumeHandle));
+  }
+
+  async markSliceReviewed({ volumeHandle, k, reviewed }: MethodArgs<'markSliceReviewed'>): Promise<ReviewQueue> {
+    return this.review.mark(this.get(volumeHandle), k, reviewed);
   }
 
   async getEngineStats(): Promise<EngineStats> {
@@ -351,7 +373,7 @@ export class OpalSession implements SessionHandlers {
   /** The bytes of a binary resource (CT voxels or a labelmap): served without copying, or as label runs. */
   binary(r: BinaryResource): Uint8Array {
     const v = this.get(r.volumeHandle);
-    const arr = r.kind === 'ct' ? v.volume.voxels : r.kind === 'infection' ? v.infection : v.lungs;
+    const arr = r.kind === 'ct' ? v.volume.voxels : r.kind === 'infection' ? v.infection : r.kind === 'lungs' ? v.lungs : this.review.confidenceLevels(v);
     if (!arr) throw new OpalError('E_BAD_ARGUMENT', `This image has no ${r.kind} labelmap yet.`);
     if (r.kind !== 'ct' && r.encoding === 'runs') return encodeLabelRuns(arr as Uint8Array);
     return new Uint8Array(arr.buffer, arr.byteOffset, arr.byteLength);

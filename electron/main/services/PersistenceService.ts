@@ -51,6 +51,13 @@ export interface SavedWork {
   tornBytes: number;
 }
 
+/** Review marks autosaved beside a series' journal (review.json). */
+export interface SavedReview {
+  /** Reviewed axial slices by voxel index k. */
+  reviewedK: number[];
+  lastReviewedAt?: string;
+}
+
 const PROJECT_MAGIC = Uint8Array.from([0x4f, 0x50, 0x41, 0x4c, 0x50, 0x52, 0x4a, 0x31]); // "OPALPRJ1"
 
 /**
@@ -169,6 +176,46 @@ export class PersistenceService {
         throw new OpalError('E_NOT_FOUND', 'The autosaved work of this series could not be read (damaged files).', e instanceof Error ? e.message : String(e));
       }
     });
+  }
+
+  private reviewPath(key: string): string {
+    return join(this.folderOf(key), 'review.json');
+  }
+
+  /**
+   * Writes the review marks of a series (`review.json` beside the manifest: reviewed axial slice
+   * indices k, ascending; ReviewService) atomically, in the series' write queue. The file outlives
+   * compactions; a new base resets it (ReviewService.reset). Returns a failure instead of throwing:
+   * the marks stay in memory either way.
+   */
+  async writeReview(v: OpenVolume, marks: SavedReview): Promise<OpalError | undefined> {
+    try {
+      this.assertOwner(v);
+      const key = v.autosaveKey;
+      await this.enqueue(key, async () => {
+        await makeFolder(this.folderOf(key));
+        await writeFileAtomic(this.reviewPath(key), JSON.stringify({ format: 'opal-review', version: 1, ...marks }, null, 2));
+      });
+      return undefined;
+    } catch (e) {
+      const err = toOpalError(e, 'E_WRITE_FAILED');
+      return err.code === 'E_WRITE_FAILED' ? err : new OpalError('E_WRITE_FAILED', `Autosave of the review marks failed: ${err.message}`);
+    }
+  }
+
+  /** The review marks autosaved for a series, or undefined (none, or an unreadable file). */
+  async readReview(key: string): Promise<SavedReview | undefined> {
+    await this.flush(key);
+    const text = await readFile(this.reviewPath(key), 'utf8').catch(() => null);
+    if (text === null) return undefined;
+    try {
+      const r = JSON.parse(text) as { format?: unknown; version?: unknown; reviewedK?: unknown; lastReviewedAt?: unknown };
+      if (r.format !== 'opal-review' || r.version !== 1 || !Array.isArray(r.reviewedK)) return undefined;
+      const reviewedK = r.reviewedK.filter((k): k is number => Number.isInteger(k));
+      return { reviewedK, ...(typeof r.lastReviewedAt === 'string' ? { lastReviewedAt: r.lastReviewedAt } : {}) };
+    } catch {
+      return undefined;
+    }
   }
 
   /** Deletes a series' autosave. */

@@ -93,6 +93,7 @@ export function createEngineServices(options: { lungMaskAheadMinVoxels?: number 
         measurements: args.measurements,
         model: args.provenance,
         formats: args.formats,
+        review: args.review,
       });
       return written.map((w) => w.path);
     },
