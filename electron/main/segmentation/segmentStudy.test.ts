@@ -87,34 +87,54 @@ describe('segmentStudy', () => {
     expect(withPreview.measurements.infection.totalMl).toBe(plain.measurements.infection.totalMl);
   });
 
-  it('with the lung mask computed ahead in a worker (the app): the same lungs and infection, and a mask that does not fit is recomputed', async () => {
+  it('with the lung mask computed ahead in a worker (the app): the same lungs and infection, whether the candidates are ready, late or failed', async () => {
     const { volume } = syntheticChest({ nx: 64, nz: 40 });
     const manifest = await loadModelManifest(model.manifestPath);
     const plain = await segmentStudy(volume, { model: manifest, threads: 1 });
+    const same = (r: { infection: Uint8Array; lungs: Uint8Array }, what: string) => {
+      expect(Buffer.compare(Buffer.from(r.infection), Buffer.from(plain.infection)), what).toBe(0);
+      expect(Buffer.compare(Buffer.from(r.lungs), Buffer.from(plain.lungs)), what).toBe(0);
+    };
     const ahead = startLungMaskAhead(volume);
-    const mask = await ahead.result;
+    const mask = await ahead.mask;
+    const candidates = await ahead.candidates;
     expect(Buffer.compare(Buffer.from(mask.lungs), Buffer.from(lungMaskFromHu(volume).lungs))).toBe(0);
-    expect(mask.candidates?.length).toBe(mask.lungs.length);
-    // One run over lungs + candidates hands its own preview on (every fourth slice), once.
+    expect(mask.airMap).toBeUndefined();
+    expect(candidates?.length).toBe(mask.lungs.length);
+    const noCancel = () => {
+      throw new Error('a ready mask must not be cancelled');
+    };
+    // Each run writes diseased lung into its mask: every run below gets its own copy.
+    const copy = () => ({ ...mask, lungs: mask.lungs.slice() });
+
+    // Ready: one run over lungs + candidates hands its own preview on, once.
     const previews: number[][] = [];
-    const withAhead = await segmentStudy(volume, { model: manifest, threads: 1, lungMask: Promise.resolve(mask), onPreview: (p) => previews.push(p.slices) });
+    same(await segmentStudy(volume, { model: manifest, threads: 1, lungMask: { mask: Promise.resolve(copy()), candidates: Promise.resolve(candidates!.slice()), cancel: noCancel }, onPreview: (p) => previews.push(p.slices) }), 'ready');
     expect(previews).toHaveLength(1);
     expect(previews[0][1] - previews[0][0]).toBe(4);
-    expect(Buffer.compare(Buffer.from(withAhead.infection), Buffer.from(plain.infection))).toBe(0);
-    expect(Buffer.compare(Buffer.from(withAhead.lungs), Buffer.from(plain.lungs))).toBe(0);
-    // A mask of another volume, or a failed one, is not used: the run computes its own.
-    const wrong = { ...mask, lungs: new Uint8Array(10) };
-    const refit = await segmentStudy(volume, { model: manifest, threads: 1, lungMask: Promise.resolve({ ...wrong, candidates: undefined }) });
-    expect(Buffer.compare(Buffer.from(refit.lungs), Buffer.from(plain.lungs))).toBe(0);
-    const failed = await segmentStudy(volume, { model: manifest, threads: 1, lungMask: Promise.reject(new Error('worker died')) });
-    expect(Buffer.compare(Buffer.from(failed.infection), Buffer.from(plain.infection))).toBe(0);
+    // Late: the preview comes from the aerated lung while the candidates are awaited.
+    const late = new Promise<Uint8Array>((ok) => setTimeout(() => ok(candidates!.slice()), 300));
+    let latePreview = 0;
+    same(await segmentStudy(volume, { model: manifest, threads: 1, lungMask: { mask: Promise.resolve(copy()), candidates: late, cancel: noCancel }, onPreview: () => latePreview++ }), 'late');
+    expect(latePreview).toBe(1);
+    // Failed candidates: searched here; a mask that does not fit, or a failed one: computed here.
+    same(await segmentStudy(volume, { model: manifest, threads: 1, lungMask: { mask: Promise.resolve(copy()), candidates: Promise.reject(new Error('worker died')), cancel: noCancel } }), 'candidates failed');
+    same(await segmentStudy(volume, { model: manifest, threads: 1, lungMask: { mask: Promise.resolve({ ...mask, lungs: new Uint8Array(10) }), candidates: Promise.resolve(null), cancel: noCancel } }), 'misfit');
+    // A failed mask, or one not ready when the run starts: the worker is stopped, the mask made here.
+    let cancelled = 0;
+    const cancel = () => void cancelled++;
+    same(await segmentStudy(volume, { model: manifest, threads: 1, lungMask: { mask: Promise.reject(new Error('worker died')), candidates: Promise.reject(new Error('worker died')), cancel } }), 'mask failed');
+    const slow = new Promise<typeof mask>((ok) => setTimeout(() => ok(copy()), 2000));
+    same(await segmentStudy(volume, { model: manifest, threads: 1, lungMask: { mask: slow, candidates: slow.then(() => candidates!.slice()), cancel } }), 'mask not ready');
+    expect(cancelled).toBe(2);
   });
 
-  it('a lung mask computed ahead can be cancelled (the series closed): it rejects with E_CANCELLED', async () => {
+  it('a lung mask computed ahead can be cancelled (the series closed): both parts reject with E_CANCELLED', async () => {
     const { volume } = syntheticChest({ nx: 64, nz: 40 });
     const ahead = startLungMaskAhead(volume);
     ahead.cancel();
-    await expect(ahead.result).rejects.toMatchObject({ code: 'E_CANCELLED' });
+    await expect(ahead.mask).rejects.toMatchObject({ code: 'E_CANCELLED' });
+    await expect(ahead.candidates).rejects.toMatchObject({ code: 'E_CANCELLED' });
   });
 
   it('refuses a series that is not CT with E_NOT_CT', async () => {

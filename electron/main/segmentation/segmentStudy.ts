@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { OpalError, type OpalErrorJson } from '../../common/errors/index.ts';
-import { lungMaskFromHu } from '../../common/lung/index.ts';
+import { lungMaskFromHu, type LungMaskResult } from '../../common/lung/index.ts';
 import { addDiseasedLung, denseLungCandidates } from '../../common/lung/diseasedLung.ts';
 import { suppressFalsePositives, type SuppressionResult } from '../../common/inference/suppressFalsePositives.ts';
 import { measureVolume, type Measurements, type ModelProvenance } from '../../common/quant/index.ts';
@@ -8,7 +8,7 @@ import { presentSlicesOf, presentSlicesVolume, spreadToGrid, type Volume } from 
 import { getInferenceService, type InferenceProgress, type InfectionPreview } from '../inference/InferenceService.ts';
 import { resolveModel, type ResolvedModel } from '../inference/loadModelManifest.ts';
 import { loadVolumeFromPath } from '../studies/loadVolume.ts';
-import type { LungMaskAheadResult } from './lungMaskAhead.ts';
+import type { LungMaskAhead } from './lungMaskAhead.ts';
 
 export type SegmentStage = 'model' | 'loading' | 'lungs' | 'preview' | 'inference' | 'quantification';
 
@@ -31,11 +31,12 @@ export interface SegmentStudyOptions {
   onPreview?: (p: InfectionPreview) => void;
   signal?: AbortSignal;
   /**
-   * The HU lung mask of this volume (of its present slices), computed ahead of time
-   * (lungMaskAhead.ts, the app). Used once: the run writes diseased lung into it. When it failed
-   * or does not fit the volume, the mask is computed here as without it.
+   * The HU lung mask of this volume (of its present slices) and its dense-lung candidates, computed
+   * ahead of time (lungMaskAhead.ts, the app). Used once: the run writes diseased lung into it.
+   * When the mask is not ready yet, failed or does not fit the volume, it is cancelled and the mask
+   * computed here as without it; candidates not ready yet are awaited while the preview runs.
    */
-  lungMask?: Promise<LungMaskAheadResult>;
+  lungMask?: Pick<LungMaskAhead, 'mask' | 'candidates' | 'cancel'>;
 }
 
 export interface SegmentationResult {
@@ -135,10 +136,18 @@ export async function segmentStudy(
 
   onProgress?.({ stage: 'lungs', fraction: 0 });
   const lungStart = performance.now();
-  const ahead = options.lungMask ? await options.lungMask.catch(() => undefined) : undefined;
+  const voxelTotal = volume.voxels.length;
+  // Unused parts (a mask that does not fit) must not end as unhandled rejections.
+  options.lungMask?.candidates.catch(() => undefined);
+  // A mask not ready yet (Segment clicked just after opening) is not waited for: the worker is
+  // stopped and the mask computed here, which is faster than sharing the cores with it.
+  const aheadMask = options.lungMask ? await settledNow(options.lungMask.mask) : undefined;
+  if (options.lungMask && !aheadMask) options.lungMask.cancel();
   checkCancelled(signal);
-  const fits = ahead !== undefined && ahead.lungs.length === volume.voxels.length && (ahead.candidates === undefined || ahead.candidates.length === volume.voxels.length);
-  const lungResult: LungMaskAheadResult = fits ? ahead : lungMaskFromHu(volume);
+  const ahead = aheadMask && aheadMask.lungs.length === voxelTotal ? options.lungMask : undefined;
+  const lungResult: LungMaskResult = ahead && aheadMask ? aheadMask : lungMaskFromHu(volume);
+  // The candidates computed ahead, when they are ready now (undefined: not ready, or none ahead).
+  const candidatesAhead = ahead ? await settledNow(ahead.candidates) : undefined;
   warnings.push(...lungResult.warnings);
   checkCancelled(signal);
 
@@ -165,7 +174,7 @@ export async function segmentStudy(
     options.onPreview?.(volume === grid ? p : { ...p, slices: p.slices.map((k) => presentK[k]), infection: spreadToGrid(p.infection, grid) });
   };
   const previewJob =
-    hasLungs && options.onPreview && !lungResult.candidates
+    hasLungs && options.onPreview && (candidatesAhead === undefined || (candidatesAhead !== null && candidatesAhead.length !== voxelTotal))
       ? service.segmentInfection(volume, lungs, { signal, passes: 'preview', onProgress: inferenceProgress, onPreview: handPreviewOn })
       : undefined;
   // Handled now (awaited below): a cancel while the candidates are computed must not surface as
@@ -178,8 +187,15 @@ export async function segmentStudy(
   }
   // Dense lung the threshold mask missed: the model looks at aerated lung plus these candidates,
   // and candidates it labels as infection join the lung (common/lung/diseasedLung.ts).
-  let candidates: Uint8Array | undefined = lungResult.candidates;
+  let candidates: Uint8Array | undefined = candidatesAhead && candidatesAhead.length === voxelTotal ? candidatesAhead : undefined;
   try {
+    if (hasLungs && candidatesAhead === undefined && ahead) {
+      // Still being computed ahead: wait for them (the preview runs meanwhile). Should the worker
+      // fail, the air map the search needs is made again here (the same mask, deterministic).
+      const late = await ahead.candidates.catch(() => undefined);
+      if (late && late.length === voxelTotal) candidates = late;
+      else if (late === undefined) lungResult.airMap = lungMaskFromHu(volume).airMap;
+    }
     if (hasLungs && !candidates && lungResult.airMap) {
       candidates = new Uint8Array(lungs.length);
       const nz = volume.dims[2];
@@ -262,4 +278,15 @@ export async function segmentStudy(
     previewLatencyMs,
     postprocess,
   };
+}
+
+/** The value of a promise that has already resolved (after one turn of the event loop); undefined when it has not, or failed. */
+async function settledNow<T>(p: Promise<T>): Promise<T | undefined> {
+  let value: { v: T } | undefined;
+  p.then(
+    (v) => (value = { v }),
+    () => undefined,
+  );
+  await new Promise<void>((ok) => setImmediate(ok));
+  return value?.v;
 }

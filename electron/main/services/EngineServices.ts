@@ -1,4 +1,4 @@
-import type { LungMaskAhead, LungMaskAheadResult } from '../segmentation/lungMaskAhead.ts';
+import type { LungMaskAhead } from '../segmentation/lungMaskAhead.ts';
 import type { Volume } from '../../common/volume/index.ts';
 import type { ReviewRecord } from '../../common/review/index.ts';
 import type { Measurements, ModelProvenance } from '../../common/quant/Measurements.ts';
@@ -28,7 +28,7 @@ export interface SegmentHooks {
   onPreview?: (p: { infection: Uint8Array; slices: number[] }) => void;
   signal?: AbortSignal;
   /** The lung mask computed ahead of this run (startLungMaskAhead), used once. */
-  lungMask?: Promise<LungMaskAheadResult>;
+  lungMask?: Pick<LungMaskAhead, 'mask' | 'candidates' | 'cancel'>;
   /** Execution providers forced for this run (the app's setting); undefined: `--ep`/OPAL_EXECUTION_PROVIDERS or the checked choice. */
   executionProviders?: string[];
 }

@@ -70,7 +70,7 @@ export class SegmentationService {
     try {
       const out = await this.engine.segment(v.volume, {
         signal: controller.signal,
-        ...(ahead ? { lungMask: ahead.result } : {}),
+        ...(ahead ? { lungMask: ahead } : {}),
         ...(run.executionProviders ? { executionProviders: run.executionProviders } : {}),
         onProgress: (p) => this.emit({ type: 'segment-progress', volumeHandle, ...p }),
         onPreview: (p) => {
