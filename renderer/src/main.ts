@@ -1,12 +1,13 @@
 import './zodJitless.ts'; // must stay the first import (see the module)
 import { Enums as CoreEnums, getRenderingCapabilities } from '@cornerstonejs/core';
 import { createBridge, BridgeError } from './bridge.ts';
-import { Store, nextBrushRadius, normaliseHuRange, type ToolMode } from './state/store.ts';
+import { Store, isPaintMode, nextBrushRadius, normaliseHuRange, type ToolMode } from './state/store.ts';
 import { adviceFor } from './state/errorMessages.ts';
 import { OrthoViewer, PLANES, type Plane } from './viewport/orthoViewer.ts';
 import { InteractiveResolution, movingScaleForPixelBudget } from './viewport/interactiveResolution.ts';
 import { WINDOW_PRESETS, presetForKey, windowOfVoiRange } from './viewport/windowPresets.ts';
 import { BrushTool } from './tools/BrushTool.ts';
+import { CorrectionTools, CORRECTION_MODES } from './tools/CorrectionTools.ts';
 import { applyDiff } from '../../electron/common/edit/index.ts';
 import type { EditResult, ExportFormat, LabelmapDiff, VolumeInfo } from '../../electron/common/ipc/contract.ts';
 import type { VolumeGeometry } from './viewport/registerCtVolume.ts';
@@ -222,7 +223,7 @@ function applyLocal(diff: LabelmapDiff): void {
 const brush = new BrushTool(
   () => {
     const mode = store.state.tool.mode;
-    if (!loaded || mode === 'navigate') return undefined;
+    if (!loaded || !isPaintMode(mode)) return undefined;
     const l = loaded;
     return {
       geometry: l.geometry,
@@ -247,12 +248,27 @@ const brush = new BrushTool(
   },
   () => {
     const t = store.state.tool;
-    if (t.mode === 'navigate') return undefined;
+    if (!isPaintMode(t.mode)) return undefined;
     const [minHu, maxHu] = t.huLimit.ranges[t.brushLabel];
     return { mode: t.mode === 'eraser' ? 'eraser' : 'brush', radiusMm: t.brushRadiusMm, label: t.brushLabel, huWindow: t.huLimit.enabled ? { minHu, maxHu } : undefined };
   },
 );
 for (const plane of PLANES) brush.attach(elements[plane]);
+// Click tools: delete a 3-D lesion, grow a region, assisted correction (tools/CorrectionTools.ts).
+const corrections = new CorrectionTools({
+  bridge,
+  store,
+  volume: () => (loaded ? { handle: loaded.info.handle, geometry: loaded.geometry } : undefined),
+  viewportOf: (el) => {
+    const plane = el.dataset.plane as Plane | undefined;
+    return plane ? { viewport: viewer.viewport(plane), plane } : undefined;
+  },
+  show: (r, status) => showEngineEdit(r, status),
+  run: (work) => void guarded(work),
+  growRadiusMm: () => Number(byId<HTMLInputElement>('grow-radius').value),
+  lungsOnly: () => byId<HTMLInputElement>('correction-lungs-only').checked,
+});
+for (const plane of PLANES) corrections.attach(elements[plane]);
 
 async function undoRedo(which: 'undo' | 'redo'): Promise<void> {
   if (!loaded) return;
@@ -464,7 +480,7 @@ byId('export-form').addEventListener('submit', (e) => {
   e.preventDefault();
   void guarded(exportResults);
 });
-for (const mode of ['navigate', 'brush', 'eraser'] as const) byId(`tool-${mode}`).addEventListener('click', () => setTool(mode));
+for (const mode of ['navigate', 'brush', 'eraser', ...CORRECTION_MODES] as const) byId(`tool-${mode}`).addEventListener('click', () => setTool(mode));
 byId<HTMLSelectElement>('brush-label').addEventListener('change', (e) => {
   const label = Number((e.target as HTMLSelectElement).value) === 2 ? 2 : 1;
   store.update((s) => ({ tool: { ...s.tool, brushLabel: label } }));
@@ -511,6 +527,9 @@ window.addEventListener('keydown', (e) => {
   if (key === 't') setHuLimit((on) => !on);
   if (key === 'b') setTool('brush');
   if (key === 'e') setTool('eraser');
+  if (key === 'd') setTool('delete-lesion');
+  if (key === 'g') setTool('grow');
+  if (key === 'a') setTool('assist');
   if (key === 'n' || key === 'escape') setTool('navigate');
 });
 
@@ -553,7 +572,8 @@ store.subscribe((s, prev) => {
     huInputs.min.value = String(lo);
     huInputs.max.value = String(hi);
   }
-  for (const mode of ['navigate', 'brush', 'eraser']) byId(`tool-${mode}`).classList.toggle('active', s.tool.mode === mode);
+  for (const mode of ['navigate', 'brush', 'eraser', ...CORRECTION_MODES]) byId(`tool-${mode}`).classList.toggle('active', s.tool.mode === mode);
+  document.body.dataset.tool = s.tool.mode;
   if (s.measurements !== prev.measurements) renderMeasurements(byId('measurements'), s.measurements);
   if (s.measurements !== prev.measurements || s.lesions !== prev.lesions) drawLesions();
   if (s.scan !== prev.scan) renderSeriesList(byId('series-list'), byId('skipped-list'), byId('skipped-count'), s.scan, (uid) => void guarded(() => loadSeries(uid)));

@@ -19,6 +19,9 @@ export const SHORTCUTS: readonly Shortcut[] = [
   { keys: 'B', action: 'Brush' },
   { keys: 'E', action: 'Eraser' },
   { keys: 'T', action: 'HU-threshold brush on or off' },
+  { keys: 'D', action: 'Delete lesion: a click removes the whole 3-D lesion under it' },
+  { keys: 'G', action: 'Grow: a click grows the selected label within its HU range and the radius' },
+  { keys: 'A', action: 'Assisted correction: drag a box (or click) over a missed lesion; the model re-runs there' },
   { keys: 'Ctrl+Z', action: 'Undo the last edit' },
   { keys: 'Ctrl+Y / Ctrl+Shift+Z', action: 'Redo' },
   { keys: '?', action: 'This list' },
@@ -26,7 +29,7 @@ export const SHORTCUTS: readonly Shortcut[] = [
   { keys: 'Shift+wheel', action: 'Brush size (brush or eraser active)' },
   { keys: 'Ctrl+wheel', action: 'Zoom about the cursor' },
   { keys: 'Ctrl+right-drag', action: 'Zoom about the point where the drag started (up enlarges)' },
-  { keys: 'Left-drag', action: 'Crosshairs (navigate) or paint (brush, eraser)' },
+  { keys: 'Left-drag', action: 'Crosshairs (navigate), paint (brush, eraser) or a box (assisted correction)' },
   { keys: 'Right-drag', action: 'Window / level' },
   { keys: 'Middle-drag', action: 'Pan' },
 ];

@@ -4,7 +4,12 @@ import type { OpalErrorJson } from '../../../electron/common/errors/index.ts';
 import { DEFAULT_PRESET } from '../viewport/windowPresets.ts';
 import { DEFAULT_LESION_SORT, type LesionSort } from '../panels/lesionSort.ts';
 
-export type ToolMode = 'navigate' | 'brush' | 'eraser';
+export type ToolMode = 'navigate' | 'brush' | 'eraser' | 'delete-lesion' | 'grow' | 'assist';
+
+/** The brush and eraser paint on a left-drag; the other modes are navigation or click tools (tools/CorrectionTools.ts). */
+export function isPaintMode(mode: ToolMode): mode is 'brush' | 'eraser' {
+  return mode === 'brush' || mode === 'eraser';
+}
 
 export interface OverlaySettings {
   visible: boolean;
