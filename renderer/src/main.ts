@@ -7,9 +7,11 @@ import { OrthoViewer, PLANES, type Plane } from './viewport/orthoViewer.ts';
 import { InteractiveResolution, movingScaleForPixelBudget } from './viewport/interactiveResolution.ts';
 import { WINDOW_PRESETS, presetForKey, windowOfVoiRange } from './viewport/windowPresets.ts';
 import { BrushTool } from './tools/BrushTool.ts';
+import { BrushOutline } from './tools/brushOutline.ts';
+import { brushTargetFor, brushTargetOf, nextBrushTarget, type BrushTargetChoice } from './tools/brushTargets.ts';
 import { CorrectionTools, CORRECTION_MODES } from './tools/CorrectionTools.ts';
 import { applyDiff } from '../../electron/common/edit/index.ts';
-import type { EditResult, ExportFormat, LabelmapDiff, VolumeInfo } from '../../electron/common/ipc/contract.ts';
+import type { EditResult, ExportFormat, LabelmapDiff, LabelmapKind, VolumeInfo } from '../../electron/common/ipc/contract.ts';
 import type { VolumeGeometry } from './viewport/registerCtVolume.ts';
 import { byId, h } from './panels/dom.ts';
 import { renderMeasurements } from './panels/measurementsPanel.ts';
@@ -214,10 +216,11 @@ bridge.onEvent((e) => {
 
 // ---- editing ----
 
-function applyLocal(diff: LabelmapDiff): void {
+/** Writes an engine edit into the renderer's copy of its labelmap (the infection, or the lungs). */
+function applyLocal(diff: LabelmapDiff, target: LabelmapKind = 'infection'): void {
   if (!loaded) return;
-  applyDiff(loaded.infection, diff.indices, diff.values);
-  viewer.overlayChanged('opal-infection', slicesOfIndices(diff.indices, loaded.info.dims[0] * loaded.info.dims[1]));
+  applyDiff(target === 'lungs' ? loaded.lungs : loaded.infection, diff.indices, diff.values);
+  viewer.overlayChanged(target === 'lungs' ? 'opal-lungs' : 'opal-infection', slicesOfIndices(diff.indices, loaded.info.dims[0] * loaded.info.dims[1]));
 }
 
 const brush = new BrushTool(
@@ -225,24 +228,29 @@ const brush = new BrushTool(
     const mode = store.state.tool.mode;
     if (!loaded || !isPaintMode(mode)) return undefined;
     const l = loaded;
+    // The target selector: an infection label, or the right/left lung (editable lung masks).
+    const target = brushTargetFor(store.state.tool.brushTarget, store.state.tool.brushLabel);
+    const labels = target.labelmap === 'lungs' ? l.lungs : l.infection;
     return {
       geometry: l.geometry,
-      labels: l.infection,
+      labels,
       hu: l.voxels,
       viewportOf: (el: HTMLElement) => {
         const plane = el.dataset.plane as Plane | undefined;
         return plane ? { viewport: viewer.viewport(plane), plane } : undefined;
       },
-      changed: (slices) => viewer.overlayChanged('opal-infection', slices),
+      changed: (slices) => viewer.overlayChanged(target.overlayId, slices),
       commit: (d) =>
         void guarded(async () => {
-          const r = await bridge.call('commitStroke', { volumeHandle: l.info.handle, diff: { indices: [...d.indices], values: [...d.after] } }).catch((e: unknown) => {
+          const diff = { indices: [...d.indices], values: [...d.after] };
+          const r = await bridge.call('commitStroke', { volumeHandle: l.info.handle, diff, ...(target.labelmap === 'lungs' ? { target: 'lungs' as const } : {}) }).catch((e: unknown) => {
             // The engine does not have the stroke: take it off the screen too.
-            applyDiff(l.infection, d.indices, d.before);
-            viewer.overlayChanged('opal-infection');
+            applyDiff(labels, d.indices, d.before);
+            viewer.overlayChanged(target.overlayId);
             throw e;
           });
-          store.update({ measurements: r.measurements, canUndo: r.canUndo, canRedo: r.canRedo, labelmapRevision: r.revision, status: `Stroke of ${d.indices.length} voxels saved.` });
+          const where = target.labelmap === 'lungs' ? ` on the ${target.name.toLowerCase()}` : '';
+          store.update({ measurements: r.measurements, canUndo: r.canUndo, canRedo: r.canRedo, labelmapRevision: r.revision, status: `Stroke of ${d.indices.length} voxels${where} saved.` });
         }).catch(() => undefined),
     };
   },
@@ -250,10 +258,18 @@ const brush = new BrushTool(
     const t = store.state.tool;
     if (!isPaintMode(t.mode)) return undefined;
     const [minHu, maxHu] = t.huLimit.ranges[t.brushLabel];
-    return { mode: t.mode === 'eraser' ? 'eraser' : 'brush', radiusMm: t.brushRadiusMm, label: t.brushLabel, huWindow: t.huLimit.enabled ? { minHu, maxHu } : undefined };
+    // The HU-threshold brush keeps to a lesion's HU range; lung edits take whatever the disc covers.
+    return { mode: t.mode === 'eraser' ? 'eraser' : 'brush', radiusMm: t.brushRadiusMm, label: t.brushLabel, huWindow: t.huLimit.enabled && t.brushTarget === 'infection' ? { minHu, maxHu } : undefined };
   },
 );
 for (const plane of PLANES) brush.attach(elements[plane]);
+// The brush's real size at the cursor (hidden in navigate mode).
+const brushOutline = new BrushOutline({
+  elements,
+  mmPerPixel: (plane) => overlays.mmPerPixel(plane),
+  radiusMm: () => ((store.state.tool.mode === 'brush' || store.state.tool.mode === 'eraser') && loaded ? store.state.tool.brushRadiusMm : undefined),
+  color: () => (store.state.tool.mode === 'eraser' ? '#ff8080' : store.state.tool.brushTarget === 'lungs' ? '#60c8ff' : '#ffe08a'),
+});
 // Click tools: delete a 3-D lesion, grow a region, assisted correction (tools/CorrectionTools.ts).
 const corrections = new CorrectionTools({
   bridge,
@@ -274,7 +290,7 @@ async function undoRedo(which: 'undo' | 'redo'): Promise<void> {
   if (!loaded) return;
   const r = await bridge.call(which, { volumeHandle: loaded.info.handle });
   if (!r) return;
-  applyLocal(r.applied);
+  applyLocal(r.applied, r.target);
   store.update({ measurements: r.measurements, canUndo: r.canUndo, canRedo: r.canRedo, labelmapRevision: r.revision, status: which === 'undo' ? 'Stroke undone.' : 'Stroke redone.' });
 }
 
@@ -307,9 +323,10 @@ async function interpolate(): Promise<void> {
     store.update({ status: 'Enter the widest gap to fill, 1-50 slices.' });
     return;
   }
-  const r = await bridge.call('interpolateSlices', { volumeHandle: loaded.info.handle, maxGapSlices });
+  const plane = byId<HTMLSelectElement>('interpolate-plane').value as Plane;
+  const r = await bridge.call('interpolateSlices', { volumeHandle: loaded.info.handle, maxGapSlices, plane });
   const skipped = r.skippedGaps ? `; ${r.skippedGaps} wider gap${r.skippedGaps === 1 ? '' : 's'} left empty` : '';
-  showEngineEdit(r, r.gaps ? `Interpolated ${r.gaps} gap${r.gaps === 1 ? '' : 's'} (${r.applied.indices.length} voxels)${skipped}.` : `No gap of 1-${maxGapSlices} empty slices between painted slices${skipped}.`);
+  showEngineEdit(r, r.gaps ? `Interpolated ${r.gaps} gap${r.gaps === 1 ? '' : 's'} between ${plane} slices (${r.applied.indices.length} voxels)${skipped}.` : `No gap of 1-${maxGapSlices} empty ${plane} slices between painted ones${skipped}.`);
 }
 
 async function fillHoles(): Promise<void> {
@@ -481,10 +498,17 @@ byId('export-form').addEventListener('submit', (e) => {
   void guarded(exportResults);
 });
 for (const mode of ['navigate', 'brush', 'eraser', ...CORRECTION_MODES] as const) byId(`tool-${mode}`).addEventListener('click', () => setTool(mode));
-byId<HTMLSelectElement>('brush-label').addEventListener('change', (e) => {
-  const label = Number((e.target as HTMLSelectElement).value) === 2 ? 2 : 1;
-  store.update((s) => ({ tool: { ...s.tool, brushLabel: label } }));
-});
+const brushTargetSelect = byId<HTMLSelectElement>('brush-label');
+brushTargetSelect.addEventListener('change', () => chooseBrushTarget(brushTargetOf(brushTargetSelect.value)));
+function chooseBrushTarget(target: BrushTargetChoice): void {
+  brushTargetSelect.value = target.value;
+  // Painting a lung shows the lung overlay (it is off by default).
+  store.update((s) => ({
+    tool: { ...s.tool, brushTarget: target.labelmap, brushLabel: target.label },
+    ...(target.labelmap === 'lungs' && !s.overlays.lungs.visible ? { overlays: { ...s.overlays, lungs: { ...s.overlays.lungs, visible: true } } } : {}),
+    status: `Brush target: ${target.name.toLowerCase()}.`,
+  }));
+}
 const huInputs = { enabled: byId<HTMLInputElement>('hu-limit'), min: byId<HTMLInputElement>('hu-min'), max: byId<HTMLInputElement>('hu-max') };
 const setHuLimit = (enabled: (current: boolean) => boolean) => store.update((s) => ({ tool: { ...s.tool, huLimit: { ...s.tool.huLimit, enabled: enabled(s.tool.huLimit.enabled) } } }));
 huInputs.enabled.addEventListener('change', () => setHuLimit(() => huInputs.enabled.checked));
@@ -525,6 +549,7 @@ window.addEventListener('keydown', (e) => {
   const preset = presetForKey(e.key);
   if (preset) store.update({ window: { windowWidthHu: preset.windowWidthHu, windowLevelHu: preset.windowLevelHu } });
   if (key === 't') setHuLimit((on) => !on);
+  if (key === 'l') chooseBrushTarget(nextBrushTarget(brushTargetFor(store.state.tool.brushTarget, store.state.tool.brushLabel)));
   if (key === 'b') setTool('brush');
   if (key === 'e') setTool('eraser');
   if (key === 'd') setTool('delete-lesion');
@@ -565,6 +590,7 @@ store.subscribe((s, prev) => {
   byId<HTMLButtonElement>('redo').disabled = !s.canRedo;
   byId<HTMLButtonElement>('export').disabled = !s.measurements;
   byId('brush-size').textContent = `${s.tool.brushRadiusMm} mm`;
+  if (s.tool !== prev.tool) brushOutline.refresh();
   // (An empty input means the first render: fill in the defaults.)
   if (s.tool.huLimit !== prev.tool.huLimit || s.tool.brushLabel !== prev.tool.brushLabel || !huInputs.min.value) {
     const [lo, hi] = s.tool.huLimit.ranges[s.tool.brushLabel];

@@ -34,7 +34,8 @@ export interface AppState {
    */
   lesions: { sort: LesionSort; selectedId: number | null; selectedIn: Measurements | null };
   window: { windowWidthHu: number; windowLevelHu: number };
-  tool: { mode: ToolMode; brushRadiusMm: number; brushLabel: 1 | 2; huLimit: HuLimit };
+  /** brushTarget: the labelmap the brush and eraser paint; brushLabel: the label in it (1 GGO / 2 consolidation, or 1 right / 2 left lung). */
+  tool: { mode: ToolMode; brushRadiusMm: number; brushTarget: 'infection' | 'lungs'; brushLabel: 1 | 2; huLimit: HuLimit };
   overlays: { infection: OverlaySettings; lungs: OverlaySettings };
   canUndo: boolean;
   canRedo: boolean;
@@ -88,7 +89,7 @@ export function initialState(): AppState {
     measurements: null,
     lesions: { sort: DEFAULT_LESION_SORT, selectedId: null, selectedIn: null },
     window: { windowWidthHu: DEFAULT_PRESET.windowWidthHu, windowLevelHu: DEFAULT_PRESET.windowLevelHu },
-    tool: { mode: 'navigate', brushRadiusMm: 5, brushLabel: 1, huLimit: { enabled: false, ranges: { 1: [...DEFAULT_HU_RANGES[1]], 2: [...DEFAULT_HU_RANGES[2]] } } },
+    tool: { mode: 'navigate', brushRadiusMm: 5, brushTarget: 'infection', brushLabel: 1, huLimit: { enabled: false, ranges: { 1: [...DEFAULT_HU_RANGES[1]], 2: [...DEFAULT_HU_RANGES[2]] } } },
     overlays: {
       infection: { visible: true, opacity: 0.5, colors: { 1: [255, 196, 0, 255], 2: [230, 40, 40, 255] } },
       lungs: { visible: false, opacity: 0.2, colors: { 1: [60, 140, 255, 255], 2: [60, 220, 160, 255] } },
