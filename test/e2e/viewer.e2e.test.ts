@@ -393,6 +393,31 @@ describe.skipIf(noChromium)(`viewer e2e in ${CHROMIUM_PATH}${noChromium ? ' (ski
     }
     expect((seen['head-first'] as { zHome: number }).zHome).toBeCloseTo((seen['feet-first-flipped'] as { zHome: number }).zHome, 3);
     console.log('orientation test', JSON.stringify(seen));
+
+    // A view flipped by the user shows correspondingly different letters, and the anatomy moves
+    // with them: H mirrors the axial left-right (the left marker goes to the screen's left, next to
+    // the "L"), Shift+H top-bottom (anterior at the bottom, next to the "A"); R puts both back.
+    await page.keyboard.press('2');
+    const a = await box('axial');
+    await page.mouse.move(a.x + a.width / 2, a.y + a.height / 2);
+    await page.keyboard.press('End');
+    await page.keyboard.press('PageDown');
+    await page.keyboard.press('h');
+    await page.waitForTimeout(300);
+    expect(await letters('axial')).toEqual(['A', 'P', 'L', 'R']);
+    const mirrored = await markerSides('axial');
+    expect(mirrored.rightShare).toBeLessThan(0.45);
+    expect(mirrored.topShare).toBeGreaterThan(0.15);
+    await page.keyboard.press('Shift+H');
+    await page.waitForTimeout(300);
+    expect(await letters('axial')).toEqual(['P', 'A', 'L', 'R']);
+    const upsideDown = await markerSides('axial');
+    expect(upsideDown.rightShare).toBeLessThan(0.45);
+    await page.screenshot({ path: join(shots, '07-flipped-both.png') });
+    await page.keyboard.press('r');
+    await page.waitForTimeout(300);
+    expect(await letters('axial')).toEqual(['A', 'P', 'R', 'L']);
+    await page.keyboard.press('1');
   }, 600_000);
 
   it('one slice numbering: viewer, lesion list and PDF report agree', async () => {

@@ -13,7 +13,7 @@ export const PAGE_STEP = 10;
 
 /**
  * Viewport navigation without the mouse tools: step slices (arrow keys, PageUp/PageDown,
- * Home/End) in the active viewport, reset the view (R), zoom keeping the point under the cursor
+ * Home/End) in the active viewport, flip it (H, Shift+H), reset the view (R), zoom keeping the point under the cursor
  * still (Ctrl+wheel, Ctrl+right-drag). The active viewport is the one last pointed at.
  */
 export class ViewportNavigation {
@@ -100,6 +100,16 @@ export class ViewportNavigation {
   }
 
   /**
+   * Mirrors viewport `plane` left-right or top-bottom (as a PACS's flip does). The orientation
+   * letters follow, since they come from the camera; R undoes it with the rest of the view.
+   */
+  flip(plane: Plane, which: 'horizontal' | 'vertical'): void {
+    const vp = this.viewer.viewport(plane);
+    vp.flip(which === 'horizontal' ? { flipHorizontal: true } : { flipVertical: true });
+    vp.render();
+  }
+
+  /**
    * Handles a navigation key; returns whether it was one. Arrow up/right and PageUp go towards
    * higher slice numbers (head, back, patient left), down/left and PageDown towards lower ones.
    */
@@ -129,6 +139,12 @@ export class ViewportNavigation {
       case 'r':
       case 'R':
         this.resetView();
+        return true;
+      case 'h':
+        this.flip(plane, 'horizontal');
+        return true;
+      case 'H':
+        this.flip(plane, 'vertical');
         return true;
       default:
         return false;
