@@ -60,6 +60,29 @@ describe('correction tools over the real engine', () => {
     await expect(session.deleteLesion({ volumeHandle: handle, voxel: [64, 0, 0] })).rejects.toMatchObject({ code: 'E_BAD_ARGUMENT', message: /outside this image/ });
   });
 
+  it('autosaves each click edit like a stroke: a new session restores the labelmap exactly', async () => {
+    const { handle } = await session.loadSeries({ path: join(work, 'study') });
+    await session.growRegion({ volumeHandle: handle, voxel: [20, 31, 12], label: 2, hu: { min: -750, max: -300 }, radiusMm: 8, lungsOnly: false });
+    await session.deleteLesion({ volumeHandle: handle, voxel: [20, 31, 12] });
+    await session.growRegion({ volumeHandle: handle, voxel: [20, 31, 12], label: 1, hu: { min: -750, max: -300 }, radiusMm: 6, lungsOnly: false });
+    const want = labels(handle).slice();
+    expect(want.some((x) => x === 1)).toBe(true);
+    await session.flushAutosave(handle);
+    const { segmentRegion: _unused, ...engine } = createEngineServices();
+    const again = new OpalSession({ engine, appDataDir: join(work, 'appdata'), appVersion: 'test' });
+    try {
+      await again.grantFolder(join(work, 'study'), 'open');
+      const info = await again.loadSeries({ path: join(work, 'study') });
+      expect(info.autosave?.edits).toBeGreaterThanOrEqual(3);
+      const r = await again.restoreAutosave({ volumeHandle: info.handle });
+      expect(r.canUndo).toBe(true);
+      expect(Buffer.compare(Buffer.from(again.binary({ kind: 'infection', volumeHandle: info.handle })), Buffer.from(want))).toBe(0);
+    } finally {
+      again.dispose();
+    }
+    await session.closeVolume({ volumeHandle: handle, discardAutosave: true });
+  });
+
   it('grows a region from a click inside the HU range and radius, labelled with the chosen label', async () => {
     const { handle } = await session.loadSeries({ path: join(work, 'study') });
     const ct = new Int16Array(session.binary({ kind: 'ct', volumeHandle: handle }).slice().buffer);
