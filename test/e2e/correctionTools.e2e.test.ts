@@ -249,6 +249,24 @@ describe.skipIf(skip)(`correction tools in ${CHROMIUM_PATH}`, () => {
     await key('Control+z');
     await waitStatus(/undone/);
     expect(Buffer.compare(Buffer.from(await infection()), Buffer.from(before))).toBe(0);
+
+    // A plain click (no drag) makes a ±15 mm cube around the voxel clicked: 5 voxels in-plane, 3 slices up and down.
+    await clearStatus();
+    await page.mouse.click(c.x, c.y);
+    await waitStatus(/^Assisted correction (added|found)|Stopped/, 120_000);
+    const clickText = await status();
+    expect(clickText).toMatch(/by the model on 7 slices\./);
+    const cube = /box (\d+)–(\d+) × (\d+)–(\d+) × (\d+)–(\d+)/.exec(clickText)!.slice(1).map(Number);
+    expect(cube).toEqual([GGO.i - 5, GGO.i + 5, GGO.j - 5, GGO.j + 5, k0 - 3, k0 + 3]);
+    const clicked = await infection();
+    const addedByClick = changed(before, clicked);
+    expect(addedByClick.length).toBeGreaterThan(50);
+    for (const v of addedByClick) {
+      const [i, j, k] = ijkOf(v);
+      expect(i >= cube[0] && i <= cube[1] && j >= cube[2] && j <= cube[3] && k >= cube[4] && k <= cube[5], `voxel ${i},${j},${k} outside the cube`).toBe(true);
+    }
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: join(shots, '07-assisted-click.png') });
     await page.click('#tool-navigate');
     expect(pageErrors).toEqual([]);
   });
