@@ -28,6 +28,8 @@ import { ViewportOverlays } from './viewport/viewportOverlays.ts';
 import { ViewportNavigation } from './tools/keyboardNavigation.ts';
 import { createShortcutHelp } from './panels/shortcutHelp.ts';
 import { wireMaskImport } from './panels/maskImportPanel.ts';
+import { wireReviewPanel } from './panels/reviewPanel.ts';
+import { ConfidenceOverlay } from './viewport/confidenceOverlay.ts';
 import { slicesOfIndices } from './viewport/labelmapUpdate.ts';
 import { applyLabelRuns, uniformLabelRuns } from '../../electron/common/volume/labelRuns.ts';
 
@@ -41,6 +43,7 @@ const overlays = new ViewportOverlays(viewer, elements, (p) => ({ slice: byId(`s
 const navigation = new ViewportNavigation(viewer, elements, () => loaded?.geometry, (p) => overlays.sliceInfo(p));
 navigation.attachZoom(byId('viewports'));
 const shortcutHelp = createShortcutHelp();
+const confidenceOverlay = new ConfidenceOverlay(viewer, bridge);
 const overlaysToggle = byId<HTMLInputElement>('overlays-toggle');
 const setOverlaysVisible = (on: boolean) => {
   overlays.setVisible(on);
@@ -135,6 +138,8 @@ async function loadSeries(seriesInstanceUid: string): Promise<void> {
     overlays.setWindow(store.state.window.windowWidthHu, store.state.window.windowLevelHu);
     viewer.addOverlay('opal-lungs', loaded.lungs, store.state.overlays.lungs);
     viewer.addOverlay('opal-infection', loaded.infection, store.state.overlays.infection);
+    confidenceOverlay.volumeChanged(n);
+    review.volumeChanged();
     store.update({ volume: info, measurements: null, labelmapRevision: 0, canUndo: false, canRedo: false, status: `${info.seriesDescription ?? 'Series'} · ${info.dims.join('×')} · ${info.spacingMm.map((s) => s.toFixed(2)).join('×')} mm` });
     const warnings = byId('volume-warnings');
     warnings.replaceChildren(...info.warnings.map((w) => h('li', {}, `⚠ ${w}`)));
@@ -479,6 +484,17 @@ wireMaskImport({
   },
   confirmDiscard: (message) => window.confirm(message),
 });
+// Review mode (panels/reviewPanel.ts): slices ranked by the model's uncertainty, reviewed marks, the confidence overlay.
+const reviewVolume = () => (loaded ? { handle: loaded.info.handle, revision: store.state.labelmapRevision, sliceVoxels: loaded.info.dims[0] * loaded.info.dims[1] } : undefined);
+const review = wireReviewPanel({
+  bridge,
+  container: byId('review-panel'),
+  volume: reviewVolume,
+  goToAxialSlice: (n) => navigation.goToSlice('axial', n),
+  setConfidenceVisible: (on) => confidenceOverlay.setVisible(on, reviewVolume()),
+  run: (work) => void guarded(work),
+  status: (status) => store.update({ status }),
+});
 byId('cancel').addEventListener('click', () => {
   if (loaded) void guarded(async () => void (await bridge.call('cancelSegmentation', { volumeHandle: loaded!.info.handle })));
 });
@@ -544,6 +560,7 @@ window.addEventListener('keydown', (e) => {
   if (e.ctrlKey || e.metaKey || e.altKey) return;
   if (e.key === '?') return shortcutHelp.toggle();
   if (e.key === 'Escape' && shortcutHelp.open) return shortcutHelp.toggle(false);
+  if (review.handleKey(e)) return void e.preventDefault();
   if (navigation.handleKey(e)) return void e.preventDefault();
   if (key === 'o') setOverlaysVisible(!overlays.isVisible);
   const preset = presetForKey(e.key);
@@ -564,6 +581,7 @@ const showScanCancel = mountScanCancel(byId('status'), () => bridge.call('cancel
 store.subscribe((s, prev) => {
   showScanCancel(s.scanning);
   if (s.labelmapRevision !== prev.labelmapRevision) void work.refresh().catch(() => undefined);
+  if (s.labelmapRevision !== prev.labelmapRevision) review.labelmapChanged();
   if (s.window.windowWidthHu !== prev.window.windowWidthHu || s.window.windowLevelHu !== prev.window.windowLevelHu) {
     viewer.setWindow(s.window.windowWidthHu, s.window.windowLevelHu);
     overlays.setWindow(s.window.windowWidthHu, s.window.windowLevelHu);

@@ -1,4 +1,4 @@
-import { RenderingEngine, Enums, setVolumesForViewports, type Types } from '@cornerstonejs/core';
+import { RenderingEngine, Enums, eventTarget, setVolumesForViewports, type Types } from '@cornerstonejs/core';
 import {
   ToolGroupManager,
   WindowLevelTool,
@@ -166,6 +166,39 @@ export class OrthoViewer {
     segmentation.addLabelmapRepresentationToViewportMap(map);
     this.overlays.set(segmentationId, labelmapVolumeId);
     this.styleOverlay(segmentationId, style);
+  }
+
+  /**
+   * Adds an overlay to a volume already on show without moving any viewport: adding a labelmap
+   * representation later re-snaps the cameras (the axial view jumped one slice), so they are put back.
+   */
+  addOverlayKeepingView(segmentationId: string, labels: Uint8Array, style: OverlayStyle): void {
+    const cameras = new Map(PLANES.map((p) => [this.viewportIds[p], { plane: p, camera: this.viewport(p).getCamera() }]));
+    // The labelmap actor is mounted asynchronously: each viewport's camera is put back once its
+    // first render with the new overlay is done (SEGMENTATION_RENDERED), or given up after 3 s.
+    const onRendered = (evt: Event): void => {
+      const { viewportId, segmentationId: id } = (evt as CustomEvent<{ viewportId: string; segmentationId: string }>).detail;
+      const saved = id === segmentationId ? cameras.get(viewportId) : undefined;
+      if (!saved) return;
+      cameras.delete(viewportId);
+      const vp = this.viewport(saved.plane);
+      vp.setCamera(saved.camera);
+      vp.render();
+      if (cameras.size === 0) eventTarget.removeEventListener(ToolEnums.Events.SEGMENTATION_RENDERED, onRendered);
+    };
+    eventTarget.addEventListener(ToolEnums.Events.SEGMENTATION_RENDERED, onRendered);
+    setTimeout(() => eventTarget.removeEventListener(ToolEnums.Events.SEGMENTATION_RENDERED, onRendered), 3000);
+    this.addOverlay(segmentationId, labels, style);
+  }
+
+  /** Removes an overlay and releases its labelmap volume from the cache. */
+  removeOverlay(segmentationId: string): void {
+    const labelmapVolumeId = this.overlays.get(segmentationId);
+    if (!labelmapVolumeId) return;
+    segmentation.removeSegmentation(segmentationId);
+    uncacheVolume(labelmapVolumeId);
+    this.overlays.delete(segmentationId);
+    this.engine.render();
   }
 
   styleOverlay(segmentationId: string, style: OverlayStyle): void {
