@@ -388,6 +388,22 @@ describe.skipIf(noChromium)(`viewer e2e in ${CHROMIUM_PATH}${noChromium ? ' (ski
       expect(axial.topShare, name).toBeGreaterThan(0.15);
       // Coronal through the centre: the left marker (z > 0 only) is at the screen's upper right, S on top.
       expect(await letters('coronal'), name).toEqual(['S', 'I', 'R', 'L']);
+      // Q shows the acquired plane as stored: the head-first series reads as before, the feet-first
+      // row-flipped one with the patient's right on the screen's right (and its left marker there).
+      await page.keyboard.press('q');
+      await page.waitForTimeout(300);
+      const acquired = await markerSides('axial');
+      if (name === 'head-first') {
+        expect(await letters('axial'), name).toEqual(['A', 'P', 'R', 'L']);
+        expect(acquired.rightShare, name).toBeGreaterThan(0.55);
+      } else {
+        expect(await letters('axial'), name).toEqual(['A', 'P', 'L', 'R']);
+        expect(acquired.rightShare, name).toBeLessThan(0.45);
+        await page.screenshot({ path: join(shots, '07-feet-first-as-acquired.png') });
+      }
+      await page.keyboard.press('q');
+      await page.waitForTimeout(300);
+      expect(await letters('axial'), name).toEqual(['A', 'P', 'R', 'L']);
       await page.keyboard.press('1');
       await page.keyboard.press('r');
     }

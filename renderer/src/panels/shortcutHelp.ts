@@ -14,6 +14,7 @@ export const SHORTCUTS: readonly Shortcut[] = [
   { keys: 'Home / End', action: 'First slice (1 = most inferior, anterior or right) / last slice' },
   { keys: 'R', action: 'Reset the view: fit, unpan, unzoom and unflip every viewport (slices kept)' },
   { keys: 'H / Shift+H', action: 'Flip the active viewport left-right / top-bottom (the orientation letters follow)' },
+  { keys: 'Q', action: 'The acquired plane as stored, or back to the standard radiological view' },
   { keys: '1 … 5', action: 'Window presets: lung, mediastinum, bone, soft tissue, ground-glass' },
   { keys: 'O', action: 'Show or hide the viewport overlays (letters, scale, text)' },
   { keys: 'N / Esc', action: 'Navigate tool (crosshairs)' },

@@ -1,12 +1,19 @@
-import type { Types } from '@cornerstonejs/core';
+import { Enums, type Types } from '@cornerstonejs/core';
 import { ToolGroupManager, CrosshairsTool } from '@cornerstonejs/tools';
 import { PLANE_PATIENT_AXIS, indexOfSliceNumber } from '../../../electron/common/volume/sliceNumbering.ts';
 import type { OrthoViewer, Plane } from '../viewport/orthoViewer.ts';
 import { PLANES } from '../viewport/orthoViewer.ts';
 import type { SliceInfo } from '../viewport/viewportOverlays.ts';
 import type { VolumeGeometry } from '../viewport/registerCtVolume.ts';
+import { acquiredPlane } from '../viewport/orientationMarkers.ts';
 
 type P3 = [number, number, number];
+
+const STANDARD_ORIENTATION: Record<Plane, Enums.OrientationAxis> = {
+  axial: Enums.OrientationAxis.AXIAL,
+  coronal: Enums.OrientationAxis.CORONAL,
+  sagittal: Enums.OrientationAxis.SAGITTAL,
+};
 
 /** Slices a PageUp/PageDown press moves. */
 export const PAGE_STEP = 10;
@@ -99,6 +106,27 @@ export class ViewportNavigation {
     this.viewer.engine.render();
   }
 
+  /** Whether the acquired plane's viewport shows the images as stored (toggleAsAcquired). */
+  asAcquired = false;
+
+  /**
+   * Shows the acquired plane (axial for an axial series) as the images were stored, rows left to
+   * right and columns top to bottom (cornerstone3D's ACQUISITION orientation), or back in the
+   * standard radiological orientation. A feet-first or row-flipped series then reads with other
+   * letters, which follow from the camera as always. The slice shown stays.
+   */
+  toggleAsAcquired(): void {
+    const g = this.geometry();
+    if (!g) return;
+    const plane = acquiredPlane(g.direction);
+    const info = this.sliceInfo(plane);
+    this.asAcquired = !this.asAcquired;
+    const vp = this.viewer.viewport(plane) as Types.IVolumeViewport & { setOrientation(o: Enums.OrientationAxis): void };
+    vp.setOrientation(this.asAcquired ? Enums.OrientationAxis.ACQUISITION : STANDARD_ORIENTATION[plane]);
+    if (info) this.goToSlice(plane, info.number);
+    vp.render();
+  }
+
   /**
    * Mirrors viewport `plane` left-right or top-bottom (as a PACS's flip does). The orientation
    * letters follow, since they come from the camera; R undoes it with the rest of the view.
@@ -142,6 +170,10 @@ export class ViewportNavigation {
         return true;
       case 'h':
         this.flip(plane, 'horizontal');
+        return true;
+      case 'q':
+      case 'Q':
+        this.toggleAsAcquired();
         return true;
       case 'H':
         this.flip(plane, 'vertical');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { edgeLetters, lettersOf } from './orientationMarkers.ts';
+import { acquiredPlane, edgeLetters, lettersOf } from './orientationMarkers.ts';
 
 describe('orientation markers', () => {
   it('radiological axial, sagittal and coronal views (cornerstone3D MPR cameras)', () => {
@@ -28,5 +28,15 @@ describe('orientation markers', () => {
     expect(lettersOf([0.99, 0.1, 0.05])).toBe('L');
     expect(lettersOf([0.6, 0.6, -0.53])).toBe('LPI');
     expect(lettersOf([0, 0, 0])).toBe('');
+  });
+});
+
+describe('acquiredPlane', () => {
+  it('names the viewport of the slice direction, whatever its sign or a small tilt', () => {
+    expect(acquiredPlane([1, 0, 0, 0, 1, 0, 0, 0, 1])).toBe('axial');
+    expect(acquiredPlane([-1, 0, 0, 0, 1, 0, 0, 0, -1])).toBe('axial');
+    expect(acquiredPlane([1, 0, 0, 0, 0, -1, 0, 1, 0])).toBe('coronal');
+    expect(acquiredPlane([0, 1, 0, 0, 0, -1, -1, 0, 0])).toBe('sagittal');
+    expect(acquiredPlane([1, 0, 0, 0, 0.97, 0.26, 0, -0.26, 0.97])).toBe('axial');
   });
 });

@@ -43,3 +43,13 @@ export function edgeLetters(camera: { viewUp: Vec3; viewPlaneNormal: Vec3 }): Ed
   const right = cross(camera.viewUp, camera.viewPlaneNormal);
   return { top: lettersOf(camera.viewUp), bottom: lettersOf(neg(camera.viewUp)), right: lettersOf(right), left: lettersOf(neg(right)) };
 }
+
+/**
+ * The viewport that shows a series' acquired plane: the one whose standard normal lies nearest the
+ * slice direction (the direction matrix's third column, LPS): z axial, y coronal, x sagittal.
+ */
+export function acquiredPlane(direction: readonly number[]): 'axial' | 'coronal' | 'sagittal' {
+  const n = [Math.abs(direction[6]), Math.abs(direction[7]), Math.abs(direction[8])];
+  if (n[2] >= n[0] && n[2] >= n[1]) return 'axial';
+  return n[1] >= n[0] ? 'coronal' : 'sagittal';
+}
