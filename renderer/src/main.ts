@@ -244,7 +244,9 @@ const brush = new BrushTool(
         const plane = el.dataset.plane as Plane | undefined;
         return plane ? { viewport: viewer.viewport(plane), plane } : undefined;
       },
-      changed: (slices) => viewer.overlayChanged(target.overlayId, slices),
+      // While dragging only the painted viewport draws; the stroke's end updates all three.
+      changed: (slices, plane) => viewer.overlayChangedIn(target.overlayId, slices, plane),
+      strokeEnded: (slices) => viewer.overlayChanged(target.overlayId, slices),
       commit: (d) =>
         void guarded(async () => {
           const diff = { indices: [...d.indices], values: [...d.after] };

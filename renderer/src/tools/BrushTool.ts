@@ -13,14 +13,18 @@ export interface BrushSettings {
 
 export interface BrushTarget {
   geometry: VolumeGeometry;
-  /** The live infection labelmap shown by the viewer (painted in place while dragging). */
+  /** The live labelmap shown by the viewer (infection or lungs; painted in place while dragging). */
   labels: Uint8Array;
   /** The CT values on the same grid (for the HU-threshold brush). */
   hu: ArrayLike<number>;
   viewportOf(element: HTMLElement): { viewport: Types.IVolumeViewport; plane: SlicePlane } | undefined;
-  /** Redraw after in-place painting. */
-  /** Labels changed on these axial slices (k): only they need uploading. */
-  changed(slices: number[]): void;
+  /**
+   * Labels changed on these axial slices (k) while painting in `plane`: only they need uploading,
+   * and only that viewport needs drawing until the stroke ends.
+   */
+  changed(slices: number[], plane: SlicePlane): void;
+  /** The stroke ended (press → release): every slice it touched, for the other viewports. */
+  strokeEnded?(slices: number[]): void;
   /** One whole stroke finished (press → release): send it to the engine. */
   commit(diff: StrokeDiff): void;
 }
@@ -31,7 +35,7 @@ export interface BrushTarget {
  * stroke becomes one diff (one undo step). With an HU window it paints only voxels in that range.
  */
 export class BrushTool {
-  private stroke: { rec: StrokeRecorder; element: HTMLElement; last?: [number, number, number] } | undefined;
+  private stroke: { rec: StrokeRecorder; element: HTMLElement; last?: [number, number, number]; slices: Set<number> } | undefined;
 
   constructor(
     private readonly target: () => BrushTarget | undefined,
@@ -76,7 +80,8 @@ export class BrushTool {
       for (let kk = Math.max(0, k - reachK); kk <= Math.min(nz - 1, k + reachK); kk++) touched.add(kk);
     }
     this.stroke.last = ijk;
-    t.changed([...touched]);
+    for (const k of touched) this.stroke.slices.add(k);
+    t.changed([...touched], vp.plane);
   }
 
   private down(e: MouseEvent, element: HTMLElement): void {
@@ -84,7 +89,7 @@ export class BrushTool {
     if (e.button !== 0 || !t || !this.settings()) return;
     e.stopPropagation();
     e.preventDefault();
-    this.stroke = { rec: new StrokeRecorder(t.labels), element };
+    this.stroke = { rec: new StrokeRecorder(t.labels), element, slices: new Set() };
     this.dab(e, element);
   }
 
@@ -99,6 +104,7 @@ export class BrushTool {
     this.stroke = undefined;
     const t = this.target();
     if (!stroke || !t) return;
+    t.strokeEnded?.([...stroke.slices]);
     const diff = stroke.rec.finish();
     if (diff.indices.length) t.commit(diff);
   }

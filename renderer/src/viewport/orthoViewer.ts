@@ -1,4 +1,11 @@
-import { RenderingEngine, Enums, eventTarget, setVolumesForViewports, type Types } from '@cornerstonejs/core';
+import { RenderingEngine, Enums, cache, eventTarget, setVolumesForViewports, type Types } from '@cornerstonejs/core';
+
+/** The parts of a cached labelmap volume that a partial texture update touches (cornerstone's performVolumeLabelmapUpdate does the same). */
+interface LabelmapTextureVolume {
+  imageData?: { modified(): void };
+  vtkOpenGLTexture?: { setUpdatedFrame?(frame: number): void };
+  voxelManager?: { invalidateCache?(): void };
+}
 import {
   ToolGroupManager,
   WindowLevelTool,
@@ -231,6 +238,21 @@ export class OrthoViewer {
   overlayChanged(segmentationId: string, slices?: number[]): void {
     segmentation.triggerSegmentationEvents.triggerSegmentationDataModified(segmentationId, slices);
     this.engine.render();
+  }
+
+  /**
+   * While a brush stroke is being drawn: the labelmap's shared texture takes the changed slices and
+   * only the viewport being painted renders (one software-GL frame instead of three per pointer
+   * move); the stroke's end calls overlayChanged(), which brings the other two up to date.
+   */
+  overlayChangedIn(segmentationId: string, slices: number[], plane: Plane): void {
+    const volumeId = this.overlays.get(segmentationId);
+    const volume = volumeId ? (cache.getVolume(volumeId) as unknown as LabelmapTextureVolume | undefined) : undefined;
+    if (!volume?.imageData || !volume.vtkOpenGLTexture?.setUpdatedFrame) return this.overlayChanged(segmentationId, slices);
+    for (const k of slices) volume.vtkOpenGLTexture.setUpdatedFrame(k);
+    volume.voxelManager?.invalidateCache?.();
+    volume.imageData.modified();
+    this.viewport(plane).render();
   }
 
   destroy(): void {
