@@ -9,6 +9,7 @@ import type { Envelope, ReviewQueue } from '../../electron/common/ipc/contract.t
 import { measurementsDocumentSchema } from '../../electron/common/export/measurementsJson.ts';
 import { startTestHost, type TestHost } from '../host/startTestHost.ts';
 import { dciodvfy, hasCommand } from '../exports/externalTools.ts';
+import { pdfShownText } from '../exports/pdfText.ts';
 import { missing } from '../fixtures/requireData.ts';
 import { testOutputDir } from '../fixtures/sharedData.ts';
 import { buildRendererIfStale, chromiumAvailable, launchChromium, CHROMIUM_PATH } from './chromium.ts';
@@ -19,7 +20,7 @@ import { writeE2eStudy } from './e2eStudy.ts';
  * "Start review" ranks the axial slices by the model's uncertainty; ] and [ step the axial viewport
  * through them in rank order; V and the Reviewed button mark slices and "n / N reviewed" counts
  * them; U lays the confidence map over the images (magenta where the model was unsure) and takes it
- * off again; the export's measurements.json and DICOM SEG record the reviewed slices by the
+ * off again; the export's measurements.json, DICOM SEG and PDF report record the reviewed slices by the
  * viewer's slice numbers.
  */
 const shots = testOutputDir('e2e-review');
@@ -170,6 +171,7 @@ describe.skipIf(!chromiumAvailable())(`Review mode in ${CHROMIUM_PATH}`, () => {
     await page.click('#choose-export-dir');
     await page.waitForFunction((d) => (document.querySelector('#export-dir') as HTMLInputElement).value === d, outDir, { timeout: 10_000 });
     await page.check('input[name=fmt][value=json]');
+    await page.check('input[name=fmt][value=pdf]');
     await page.click('#export');
     await waitStatus(/Exported \d+ files/, 120_000);
     const doc = measurementsDocumentSchema.parse(JSON.parse(await readFile(join(outDir, 'measurements.json'), 'utf8')));
@@ -186,6 +188,8 @@ describe.skipIf(!chromiumAvailable())(`Review mode in ${CHROMIUM_PATH}`, () => {
     expect(seg.ContentDescription).toBe(`Lung/COVID-19 infection; reviewed 3 of ${queue.total} slices, not edited`);
     expect(seg.ImageComments).toContain(`Reviewed slices: ${[...marked].sort((a, b) => a - b).join(', ')}.`);
     if (!missing(hasCommand('dciodvfy'), 'dciodvfy (dicom3tools)')) expect(dciodvfy(join(outDir, 'seg.dcm')).filter((l) => l.startsWith('Error'))).toEqual([]);
+    const pdf = pdfShownText(await readFile(join(outDir, 'report.pdf')));
+    expect(pdf).toContain(`Review: 3 of ${queue.total} slices ranked by the model's uncertainty marked reviewed by a person: slices ${[...marked].sort((a, b) => a - b).join(', ')}.`);
     await page.screenshot({ path: join(shots, '07-exported.png') });
   }, 180_000);
 

@@ -221,7 +221,7 @@ async function encodeFormat(format: ExportFormat, req: ExportRequest, generatedA
   }
   if (format === 'pdf') {
     const modelCard = req.modelCard ?? (await reportModelCard(req.model));
-    const data = await buildReportPdf({ volume: req.volume, lungs: req.lungs, infection: req.infection, measurements: req.measurements, model: req.model, study, modelCard, generatedAt });
+    const data = await buildReportPdf({ volume: req.volume, lungs: req.lungs, infection: req.infection, measurements: req.measurements, model: req.model, study, modelCard, generatedAt, ...(req.review ? { review: req.review } : {}) });
     files.push({ name: 'report.pdf', format: 'pdf', data });
   }
   return files;

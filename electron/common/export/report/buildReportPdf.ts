@@ -14,6 +14,7 @@
  * Built with pdf-lib; the images are rendered and PNG-encoded here.
  */
 import { concatTransformationMatrix, drawObject, PDFDocument, popGraphicsState, pushGraphicsState, StandardFonts, rgb, type PDFFont, type PDFPage, type PDFRef } from 'pdf-lib';
+import type { ReviewRecord } from '../../review/index.ts';
 import type { Lesion, Measurements, ModelProvenance } from '../../quant/index.ts';
 import { axialSliceLabel, axialSliceNumber } from '../../volume/sliceNumbering.ts';
 import { InfectionLabel, voxelToPatient, type Mat3, type Volume } from '../../volume/index.ts';
@@ -34,6 +35,16 @@ export interface ReportInput {
   /** The model's card (models/manifests/<name>.json): its validation figures go into the report. */
   modelCard?: ReportModelCard;
   generatedAt?: Date;
+  /** The app's review marks (review mode): one line under the provenance. */
+  review?: ReviewRecord;
+}
+
+/** The report's review line: how many ranked slices were marked reviewed, and which (at most 40 listed). */
+export function reviewReportLine(r: ReviewRecord): string {
+  const shown = r.reviewedSliceNumbers.slice(0, 40);
+  const more = r.reviewedSliceNumbers.length - shown.length;
+  const list = shown.length ? `: slice${shown.length === 1 ? '' : 's'} ${shown.join(', ')}${more > 0 ? ` and ${more} more` : ''}` : '';
+  return `Review: ${r.slicesReviewed} of ${r.slicesRanked} slices ranked by the model's uncertainty marked reviewed by a person${list}.`;
 }
 
 const A4: [number, number] = [595.28, 841.89];
@@ -540,6 +551,7 @@ export async function buildReportPdf(input: ReportInput): Promise<Uint8Array> {
     `Segmentation: ${model.edited ? 'SEMIAUTOMATIC (edited by a person after the model ran)' : 'AUTOMATIC (not edited)'}   Generated: ${generatedAt.toISOString().replace('T', ' ').slice(0, 19)} UTC`,
     { size: 9 },
   );
+  if (input.review) w.paragraph(reviewReportLine(input.review), { size: 9 });
   const validation = input.modelCard ? modelCardText(input.modelCard).validation : [];
   if (validation.length > 0) w.text(`Model card validation (held-out slices, not this study): ${validation[0]}`, { size: 9 });
   w.textLater(() => `All validation figures of the model card: page ${pagesOf.card}`, { size: 9 });

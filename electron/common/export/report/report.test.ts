@@ -141,6 +141,13 @@ describe('report.pdf', () => {
     expect(text).toContain('SEMIAUTOMATIC');
   });
 
+  it('states the review (slices marked of those ranked, which) under the provenance when the app sends one', async () => {
+    const s = syntheticStudy();
+    const review = { rule: 'r', slicesRanked: 9, slicesReviewed: 3, rankedSliceNumbers: [5, 4, 6], reviewedSliceNumbers: [4, 5, 6], maskEdited: false };
+    const text = pdfShownText(await buildReportPdf({ volume: s.volume, lungs: s.lungs, infection: s.infection, measurements: sampleMeasurements(s), model: sampleModel, study: {}, review }));
+    expect(text).toContain("Review: 3 of 9 slices ranked by the model's uncertainty marked reviewed by a person: slices 4, 5, 6.");
+  });
+
   it('captions each key image with its shared slice number, position, infection area and the lesions it cuts', async () => {
     const { s, m, lines } = await report();
     // The synthetic study's slice 3 (index) has both blobs; its number counts from the feet.
