@@ -5,6 +5,9 @@ import { h } from './dom.ts';
 /** Keys of review mode (README's shortcut table and the '?' help list them). */
 export const REVIEW_KEYS = { next: ']', previous: '[', mark: 'v', confidence: 'u' } as const;
 
+/** How long the labelmap must be still before the queue and the overlay are fetched again (ms). */
+const LABELMAP_SETTLE_MS = 400;
+
 /** The rank after `cursor` in direction `by` (+1 next, −1 previous), clamped to the queue; 0-based. */
 export function stepCursor(cursor: number, by: number, length: number): number {
   if (length === 0) return -1;
@@ -68,6 +71,7 @@ export function wireReviewPanel(w: ReviewPanelWiring): ReviewPanel {
     list,
   );
 
+  let refreshTimer: ReturnType<typeof setTimeout> | undefined;
   let queue: ReviewQueue | null = null;
   let cursor = -1;
   let handle: string | undefined;
@@ -181,13 +185,20 @@ export function wireReviewPanel(w: ReviewPanelWiring): ReviewPanel {
       return false;
     },
     labelmapChanged() {
-      if (confidence.checked) w.run(() => setConfidence(true));
-      if (queue) w.run(async () => {
-        await load();
-        draw();
-      });
+      // Strokes come in bursts and each ranking (or binning) passes over the whole volume in the
+      // engine: fetch again once the labelmap has been still for a moment.
+      clearTimeout(refreshTimer);
+      refreshTimer = setTimeout(() => {
+        if (confidence.checked) w.run(() => setConfidence(true));
+        if (queue)
+          w.run(async () => {
+            await load();
+            draw();
+          });
+      }, LABELMAP_SETTLE_MS);
     },
     volumeChanged() {
+      clearTimeout(refreshTimer);
       queue = null;
       cursor = -1;
       handle = undefined;
