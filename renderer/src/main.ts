@@ -363,9 +363,7 @@ byId('viewports').addEventListener(
 );
 
 // Motion that re-renders a viewport lowers the resolution while fast scroll is on: the wheel
-// (slice scroll) and drags (crosshairs, window/level, pan, zoom, and a brush stroke: each pointer
-// move of a stroke redraws the painted viewport, ~100 ms at full resolution in software GL; the
-// labels themselves are painted at full resolution and the view returns to it 250 ms after release).
+// (slice scroll), and drags other than painting (crosshairs, window/level, pan, zoom).
 let dragHeld = false;
 byId('viewports').addEventListener(
   'wheel',
@@ -376,8 +374,9 @@ byId('viewports').addEventListener(
 );
 byId('viewports').addEventListener(
   'pointerdown',
-  () => {
-    if (dragHeld) return;
+  (e) => {
+    const painting = e.button === 0 && store.state.tool.mode !== 'navigate';
+    if (painting || dragHeld) return;
     dragHeld = true;
     interactiveResolution.hold();
   },
@@ -493,7 +492,8 @@ const review = wireReviewPanel({
   bridge,
   container: byId('review-panel'),
   volume: reviewVolume,
-  goToAxialSlice: (n) => navigation.goToSlice('axial', n),
+  geometry: () => loaded?.geometry,
+  centreOn: (lps) => viewer.centreOn(lps),
   setConfidenceVisible: (on) => confidenceOverlay.setVisible(on, reviewVolume()),
   run: (work) => void guarded(work),
   status: (status) => store.update({ status }),

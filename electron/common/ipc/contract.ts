@@ -294,6 +294,8 @@ export interface ReviewQueueSlice {
   infectionMl: number;
   /** Mean model confidence 0–1 of the slice's infection (hand-painted voxels left out); null: none. */
   meanInfectionConfidence: number | null;
+  /** Where to look: the centre (voxel i, j, k) of the slice's uncertain voxels, else of its infection. */
+  centreVoxel: [number, number, number];
   reviewed: boolean;
 }
 

@@ -29,6 +29,16 @@ describe('rankReviewSlices', () => {
     ]);
   });
 
+  it('gives each slice the centre of its uncertain voxels, else of its infection', () => {
+    const s = study();
+    s.confidence[at(1, 1, 2)] = 100;
+    s.confidence[at(2, 2, 2)] = 100;
+    s.infection[at(1, 2, 3)] = 1;
+    const q = rankReviewSlices(s);
+    expect(q.find((x) => x.k === 2)?.centreVoxel).toEqual([1.5, 1.5, 2]);
+    expect(q.find((x) => x.k === 3)?.centreVoxel).toEqual([1, 2, 3]);
+  });
+
   it('counts a voxel at exactly 0.6 as certain, and voxels the model did not run on (0) never', () => {
     const s = study();
     s.confidence[at(1, 1, 1)] = UNCERTAIN_BELOW; // p = 0.6: not uncertain
@@ -99,8 +109,8 @@ describe('confidenceLevels', () => {
 
 describe('reviewRecord', () => {
   const queue = [
-    { k: 4, sliceNumber: 5, rank: 1, uncertainMl: 2, infectionMl: 0, meanInfectionConfidence: null },
-    { k: 2, sliceNumber: 3, rank: 2, uncertainMl: 1, infectionMl: 0, meanInfectionConfidence: null },
+    { k: 4, sliceNumber: 5, rank: 1, uncertainMl: 2, infectionMl: 0, meanInfectionConfidence: null, centreVoxel: [0, 0, 4] as [number, number, number] },
+    { k: 2, sliceNumber: 3, rank: 2, uncertainMl: 1, infectionMl: 0, meanInfectionConfidence: null, centreVoxel: [0, 0, 2] as [number, number, number] },
   ];
   it('records ranked and reviewed slice numbers (reviewed ascending, once each) and the edited flag', () => {
     const r = reviewRecord({ queue, reviewedSliceNumbers: [5, 3, 5], maskEdited: true });

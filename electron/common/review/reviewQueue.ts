@@ -42,6 +42,8 @@ export interface ReviewSlice {
   infectionMl: number;
   /** Mean model confidence (0–1) of the infection on the slice, voxels painted by hand left out; null: none to average. */
   meanInfectionConfidence: number | null;
+  /** Where to look on the slice: the centre (voxel i, j, k) of its uncertain voxels, else of its infection. */
+  centreVoxel: [number, number, number];
 }
 
 export interface ReviewQueueInput {
@@ -73,26 +75,41 @@ export function rankReviewSlices(input: ReviewQueueInput): ReviewSlice[] {
     let infected = 0;
     let confSum = 0;
     let confCount = 0;
-    const end = (k + 1) * perSlice;
-    for (let v = k * perSlice; v < end; v++) {
-      const touched = edited !== null && edited[v] !== 0;
-      const c = confidence === null ? 0 : confidence[v];
-      if (c !== 0 && c < UNCERTAIN_BELOW && !touched) uncertain++;
-      if (infection[v] !== 0) {
-        infected++;
-        if (c !== 0 && !touched) {
-          confSum += c;
-          confCount++;
+    let uI = 0;
+    let uJ = 0;
+    let fI = 0;
+    let fJ = 0;
+    for (let j = 0; j < ny; j++) {
+      const row = k * perSlice + j * nx;
+      for (let i = 0; i < nx; i++) {
+        const v = row + i;
+        const touched = edited !== null && edited[v] !== 0;
+        const c = confidence === null ? 0 : confidence[v];
+        if (c !== 0 && c < UNCERTAIN_BELOW && !touched) {
+          uncertain++;
+          uI += i;
+          uJ += j;
+        }
+        if (infection[v] !== 0) {
+          infected++;
+          fI += i;
+          fJ += j;
+          if (c !== 0 && !touched) {
+            confSum += c;
+            confCount++;
+          }
         }
       }
     }
     if (uncertain === 0 && infected === 0) continue;
+    const centreVoxel: [number, number, number] = uncertain > 0 ? [uI / uncertain, uJ / uncertain, k] : [fI / infected, fJ / infected, k];
     slices.push({
       k,
       sliceNumber: axialSliceNumber(input, k),
       uncertainMl: uncertain * voxelMl,
       infectionMl: infected * voxelMl,
       meanInfectionConfidence: confCount > 0 ? confSum / confCount / 255 : null,
+      centreVoxel,
     });
   }
   slices.sort((a, b) => b.uncertainMl - a.uncertainMl || b.infectionMl - a.infectionMl || a.sliceNumber - b.sliceNumber);

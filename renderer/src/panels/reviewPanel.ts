@@ -1,6 +1,7 @@
 import type { ReviewQueue, ReviewQueueSlice } from '../../../electron/common/ipc/contract.ts';
 import type { Bridge } from '../bridge.ts';
 import { h } from './dom.ts';
+import { voxelToPatient, type Volume } from '../../../electron/common/volume/index.ts';
 
 /** Keys of review mode (README's shortcut table and the '?' help list them). */
 export const REVIEW_KEYS = { next: ']', previous: '[', mark: 'v', confidence: 'u' } as const;
@@ -27,8 +28,10 @@ export interface ReviewPanelWiring {
   container: HTMLElement;
   /** The loaded volume and its labelmap revision, if a series is open. */
   volume: () => { handle: string; revision: number; sliceVoxels: number } | undefined;
-  /** Moves the axial viewport to slice number `n` (1 = most inferior). */
-  goToAxialSlice: (n: number) => void;
+  /** The loaded series' grid (voxel → patient LPS). */
+  geometry: () => Pick<Volume, 'spacingMm' | 'originMm' | 'direction'> | undefined;
+  /** Centres the three viewports on a patient point (LPS mm): the axial view moves to its slice. */
+  centreOn: (worldLps: [number, number, number]) => void;
   /** Shows or hides the confidence overlay (viewport/confidenceOverlay.ts). */
   setConfidenceVisible: (on: boolean) => Promise<void>;
   /** Runs work with the app's error handling (banner + status). */
@@ -48,8 +51,8 @@ export interface ReviewPanel {
 /**
  * Review mode (issue 15 point 4): "Start review" asks the engine for the axial slices ranked by the
  * model's uncertainty (getReviewQueue; rule in electron/common/review/reviewQueue.ts), lists them
- * with their scores, and steps the axial viewport through them (] next, [ previous, or a click on a
- * row); V (or "Reviewed") marks the current ranked slice reviewed or not (markSliceReviewed: autosaved,
+ * with their scores, and steps the viewports through them (] next, [ previous, or a click on a
+ * row: all three views centre on the slice's uncertain voxels, the axial view on that slice); V (or "Reviewed") marks the current ranked slice reviewed or not (markSliceReviewed: autosaved,
  * recorded in the exports); "n / N reviewed" counts the queue's marked slices. The Confidence
  * checkbox (U) lays the model's confidence over the images.
  */
@@ -63,11 +66,13 @@ export function wireReviewPanel(w: ReviewPanelWiring): ReviewPanel {
   const confidenceLabel = h('label', { id: 'confidence-toggle-label', title: 'The model’s confidence over the images (U): magenta = uncertain (p < 0.6), blue = a little unsure (0.6–0.8)' }, confidence, ' Confidence');
   const current = h('div', { id: 'review-current', class: 'method' }, '');
   const list = h('ol', { id: 'review-list', class: 'review-list' });
+  const legend = h('div', { class: 'method', title: 'Uncertain: voxels where the model’s winning probability was below 0.6 (not edited)' }, 'slice: uncertain mL (infection mL, its mean confidence)');
   w.container.replaceChildren(
     h('h2', {}, 'Review'),
     h('div', { class: 'review-controls' }, start, prev, next, mark, confidenceLabel),
     progress,
     current,
+    legend,
     list,
   );
 
@@ -97,10 +102,12 @@ export function wireReviewPanel(w: ReviewPanelWiring): ReviewPanel {
     current.textContent = s ? `Rank ${s.rank} of ${q.total}: slice ${s.sliceNumber}${s.reviewed ? ' (reviewed)' : ''}` : 'Nothing to review: no infection and no uncertain voxels.';
     list.replaceChildren(
       ...q.slices.map((x, i) => {
+        const conf = x.meanInfectionConfidence === null ? '' : `, ${Math.round(x.meanInfectionConfidence * 100)} %`;
+        const full = `Slice ${x.sliceNumber} (rank ${x.rank}): ${x.uncertainMl.toFixed(2)} mL uncertain; infection ${x.infectionMl.toFixed(2)} mL${conf ? `, mean confidence${conf.slice(1)}` : ''}${x.reviewed ? '; reviewed' : ''}. Click to go there.`;
         const row = h(
           'li',
-          { class: `${x.reviewed ? 'reviewed' : ''}${i === cursor ? ' current' : ''}`, 'data-rank': String(x.rank), 'data-slice': String(x.sliceNumber), tabindex: '0', title: 'Go to this slice' },
-          `${x.reviewed ? '✓ ' : ''}Slice ${x.sliceNumber}: ${x.uncertainMl.toFixed(2)} mL uncertain, infection ${x.infectionMl.toFixed(2)} mL${x.meanInfectionConfidence === null ? '' : ` (confidence ${Math.round(x.meanInfectionConfidence * 100)} %)`}`,
+          { class: `${x.reviewed ? 'reviewed' : ''}${i === cursor ? ' current' : ''}`, 'data-rank': String(x.rank), 'data-slice': String(x.sliceNumber), tabindex: '0', title: full },
+          `${x.reviewed ? '✓' : '·'} ${x.sliceNumber}: ${x.uncertainMl.toFixed(2)} mL (${x.infectionMl.toFixed(2)} mL${conf})`,
         );
         row.addEventListener('click', () => goTo(i));
         return row;
@@ -112,7 +119,10 @@ export function wireReviewPanel(w: ReviewPanelWiring): ReviewPanel {
   function goTo(i: number): void {
     if (!queue || i < 0 || i >= queue.slices.length) return;
     cursor = i;
-    w.goToAxialSlice(queue.slices[i].sliceNumber);
+    // All three views to where the model was unsure on that slice (its axial slice exactly: k is whole).
+    const g = w.geometry();
+    const [ci, cj, ck] = queue.slices[i].centreVoxel;
+    if (g) w.centreOn(voxelToPatient(g, ci, cj, ck));
     draw();
   }
 
