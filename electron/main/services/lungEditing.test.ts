@@ -6,6 +6,7 @@ import { OpalSession } from './OpalSession.ts';
 import { createEngineServices } from './createEngineServices.ts';
 import type { EngineServices, SegmentationOutput } from './EngineServices.ts';
 import { decodeNifti } from '../../common/nifti/index.ts';
+import { decodeDicomSeg } from '../../common/export/decodeDicomSeg.ts';
 import { LungLabel } from '../../common/volume/index.ts';
 import { writeE2eStudy } from '../../../test/e2e/e2eStudy.ts';
 
@@ -51,6 +52,8 @@ describe('editing the lung masks', () => {
     sessions.push(s);
     return s;
   }
+  /** The loaded volume's grid (the SEG is read back onto it). */
+  const host = (s: OpalSession, h: string) => s.volumes.get(h).volume;
   const lungs = (s: OpalSession, h: string) => s.binary({ kind: 'lungs', volumeHandle: h }).slice();
   /** The right lung's voxels of rows y 20..23 (no infection there): 12 x 4 x 6 = 288 voxels. */
   const rightRows = (): number[] => {
@@ -146,14 +149,14 @@ describe('editing the lung masks', () => {
     }
   });
 
-  it('the NIfTI lungs export carries the edited lungs', async () => {
+  it('the NIfTI lungs export, the SEG\'s lung segments and the measurements carry the edited lungs', async () => {
     const s = await newSession('export');
     const h = (await s.loadSeries({ path: study })).handle;
     await s.segment({ volumeHandle: h });
     const cut = rightRows();
     await s.commitStroke({ volumeHandle: h, diff: { indices: cut, values: cut.map(() => LungLabel.LeftLung) }, target: 'lungs' });
     const out = join(work, 'export-out');
-    const r = await s.exportResults({ volumeHandle: h, outDir: out, formats: ['nifti', 'json'] });
+    const r = await s.exportResults({ volumeHandle: h, outDir: out, formats: ['nifti', 'json', 'seg'] });
     expect(r.files.some((f) => f.endsWith('lungs.nii.gz'))).toBe(true);
     const nifti = decodeNifti(new Uint8Array(await readFile(join(r.outDir, 'lungs.nii.gz'))));
     const engineLungs = lungs(s, h);
@@ -162,6 +165,16 @@ describe('editing the lung masks', () => {
     const count = (a: ArrayLike<number>, v: number) => Array.prototype.filter.call(a, (x: number) => x === v).length;
     expect(count(nifti.voxels, LungLabel.LeftLung)).toBe(count(engineLungs, LungLabel.LeftLung));
     expect(count(nifti.voxels, LungLabel.RightLung)).toBe(count(engineLungs, LungLabel.RightLung));
+    // The SEG's right and left lung segments are the edited lung labelmap, voxel for voxel.
+    const segFile = r.files.find((f) => f.endsWith('.dcm'))!;
+    const v = host(s, h);
+    const seg = decodeDicomSeg(new Uint8Array(await readFile(join(r.outDir, segFile.split('/').pop()!))), { volume: v });
+    for (const [trackingId, label] of [['RIGHT_LUNG', LungLabel.RightLung], ['LEFT_LUNG', LungLabel.LeftLung]] as const) {
+      const segment = seg.segments.find((x) => x.trackingId === trackingId)!;
+      expect(segment, trackingId).toBeDefined();
+      expect(segment.mask.every((m, i) => (m === 1) === (engineLungs[i] === label)), trackingId).toBe(true);
+    }
+    expect(seg.segments.find((x) => x.trackingId === 'LEFT_LUNG')!.mask[cut[0]]).toBe(1);
     const json = JSON.parse(await readFile(join(r.outDir, 'measurements.json'), 'utf8')) as { measurements: { lungs: { left: { volumeMl: number } } } };
     expect(json.measurements.lungs.left.volumeMl).toBeCloseTo((await s.getMeasurements({ volumeHandle: h }))!.lungs.left.volumeMl, 6);
   });
