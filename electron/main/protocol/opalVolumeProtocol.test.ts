@@ -35,5 +35,9 @@ describe('opal-volume:// handler', () => {
     expect(binaryResourcePath(runs)).toBe('lungs/v00aa11bb22cc/runs');
     expect(parseBinaryResourcePath(binaryResourcePath(runs))).toEqual(runs);
     expect(parseBinaryResourcePath('ct/v00aa11bb22cc/runs')).toBeUndefined();
+    // The review overlay: the model's confidence binned into levels, raw or as runs.
+    const confidence = { kind: 'confidence', volumeHandle: 'v00aa11bb22cc', encoding: 'runs' } as const;
+    expect(parseBinaryResourcePath(binaryResourcePath(confidence))).toEqual(confidence);
+    expect(parseBinaryResourcePath('confidence/v00aa11bb22cc')).toEqual({ kind: 'confidence', volumeHandle: 'v00aa11bb22cc' });
   });
 });
