@@ -33,6 +33,7 @@ describe.skipIf(!chromiumAvailable())(`Review mode in ${CHROMIUM_PATH}`, () => {
   let chrome: Awaited<ReturnType<typeof launchChromium>>;
   let page: Page;
   let queue: ReviewQueue;
+  let studyDir: string;
   const marked: number[] = [];
   const pageErrors: string[] = [];
 
@@ -63,7 +64,7 @@ describe.skipIf(!chromiumAvailable())(`Review mode in ${CHROMIUM_PATH}`, () => {
 
   beforeAll(async () => {
     work = await realpath(await mkdtemp(join(tmpdir(), 'opal-review-e2e-')));
-    const studyDir = join(work, 'study');
+    studyDir = join(work, 'study');
     await writeE2eStudy(studyDir, SIZE, SLICES);
     await mkdir(join(work, 'export'));
     await mkdir(shots, { recursive: true });
@@ -191,6 +192,26 @@ describe.skipIf(!chromiumAvailable())(`Review mode in ${CHROMIUM_PATH}`, () => {
     const pdf = pdfShownText(await readFile(join(outDir, 'report.pdf')));
     expect(pdf).toContain(`Review: 3 of ${queue.total} slices ranked by the model's uncertainty marked reviewed by a person: slices ${[...marked].sort((a, b) => a - b).join(', ')}.`);
     await page.screenshot({ path: join(shots, '07-exported.png') });
+  }, 180_000);
+
+  it('the marks survive a reload: restoring the autosave brings them back', async () => {
+    await page.reload();
+    await page.waitForSelector('body[data-ready=true]');
+    host.answerDialog(studyDir);
+    await page.click('#choose-folder');
+    const dialog = page.locator('dialog.unsaved-work');
+    await dialog.waitFor({ state: 'visible', timeout: 60_000 });
+    await page.screenshot({ path: join(shots, '08-restore-offered.png') });
+    await page.click('dialog.unsaved-work button[data-choice="restore"]');
+    await waitStatus(/Restored \d+ autosaved edit/, 60_000);
+    await page.click('#review-start');
+    await page.waitForFunction(() => document.querySelector<HTMLElement>('#review-panel')?.dataset.reviewed === '3', null, { timeout: 20_000 });
+    expect(await page.textContent('#review-progress')).toMatch(new RegExp(`^3 / ${queue.total} reviewed`));
+    expect(await page.$$eval('#review-list li.reviewed', (lis) => lis.map((li) => Number((li as HTMLElement).dataset.slice)))).toEqual(marked);
+    // The review goes on at the first slice not yet reviewed: rank 4.
+    await expectAt(4);
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: join(shots, '09-restored-review.png') });
   }, 180_000);
 
   it('raised no uncaught errors in the page', () => {

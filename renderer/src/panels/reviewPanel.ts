@@ -85,6 +85,7 @@ export function wireReviewPanel(w: ReviewPanelWiring): ReviewPanel {
     const active = queue !== null;
     for (const b of [prev, next, mark]) b.disabled = !active || queue!.total === 0;
     w.container.dataset.active = String(active);
+    legend.hidden = !active;
     if (!queue) {
       progress.textContent = '';
       current.textContent = '';
