@@ -31,6 +31,7 @@ export interface BrushOutlineOptions {
  */
 export class BrushOutline {
   private readonly circles = {} as Record<Plane, SVGCircleElement>;
+  private readonly halos = {} as Record<Plane, SVGCircleElement>;
   private last: { plane: Plane; x: number; y: number } | undefined;
 
   constructor(private readonly options: BrushOutlineOptions) {
@@ -39,11 +40,18 @@ export class BrushOutline {
       const svg = document.createElementNS(SVG_NS, 'svg');
       svg.setAttribute('class', 'brush-outline');
       svg.dataset.plane = plane;
+      // A dark halo under the coloured ring keeps it visible over bright tissue and bone.
+      const halo = document.createElementNS(SVG_NS, 'circle');
+      halo.setAttribute('fill', 'none');
+      halo.setAttribute('stroke', 'rgba(0, 0, 0, 0.55)');
+      halo.setAttribute('stroke-width', '3');
+      halo.setAttribute('class', 'halo');
       const circle = document.createElementNS(SVG_NS, 'circle');
       circle.setAttribute('fill', 'none');
       circle.setAttribute('stroke-width', '1.5');
       circle.id = `brush-outline-${plane}`;
-      svg.append(circle);
+      svg.append(halo, circle);
+      this.halos[plane] = halo;
       svg.style.display = 'none';
       (el.parentElement ?? el).append(svg);
       this.circles[plane] = circle;
@@ -77,9 +85,11 @@ export class BrushOutline {
         continue;
       }
       svg.style.display = '';
-      circle.setAttribute('cx', here.x.toFixed(1));
-      circle.setAttribute('cy', here.y.toFixed(1));
-      circle.setAttribute('r', r.toFixed(2));
+      for (const c of [circle, this.halos[plane]]) {
+        c.setAttribute('cx', here.x.toFixed(1));
+        c.setAttribute('cy', here.y.toFixed(1));
+        c.setAttribute('r', r.toFixed(2));
+      }
       circle.setAttribute('stroke', this.options.color?.() ?? '#ffe08a');
     }
   }
