@@ -7,7 +7,8 @@
  */
 export const SNAPSHOT_MAGIC = Uint8Array.from([0x4f, 0x50, 0x41, 0x4c, 0x42, 0x41, 0x53, 0x45]);
 
-export const SNAPSHOT_ARRAYS = ['infection', 'lungs', 'confidence', 'modelInfection', 'editedMask'] as const;
+/** lungEditedMask: voxels a lung stroke touched (snapshots written before lung edits existed have none). */
+export const SNAPSHOT_ARRAYS = ['infection', 'lungs', 'confidence', 'modelInfection', 'editedMask', 'lungEditedMask'] as const;
 export type SnapshotArrayName = (typeof SNAPSHOT_ARRAYS)[number];
 
 export interface LabelmapSnapshot<Meta = unknown> {

@@ -40,9 +40,9 @@ export class EditingService {
     if (!v.persist.baseWritten) void this.persistence.writeBase(v, PersistenceService.snapshotOf(v)).catch(() => undefined);
   }
 
-  private markEdited(v: OpenVolume, indices: ArrayLike<number>): void {
-    v.editedMask ??= new Uint8Array(v.volume.voxels.length);
-    for (let n = 0; n < indices.length; n++) v.editedMask[indices[n]] = 1;
+  private markEdited(v: OpenVolume, indices: ArrayLike<number>, target: EditTarget = 'infection'): void {
+    const mask = target === 'lungs' ? (v.lungEditedMask ??= new Uint8Array(v.volume.voxels.length)) : (v.editedMask ??= new Uint8Array(v.volume.voxels.length));
+    for (let n = 0; n < indices.length; n++) mask[indices[n]] = 1;
   }
 
   private changed(v: OpenVolume, measure: boolean): void {
@@ -64,8 +64,8 @@ export class EditingService {
       const before = applyDiff(this.labelmapOf(v, target), record.diff.indices, record.diff.after);
       const entry: StrokeDiff = { indices: record.diff.indices, before, after: record.diff.after, ...(target === 'lungs' ? { target } : {}) };
       v.journal.push(entry);
-      // The edited-voxel marks guard the infection labels when re-segmenting keeps edits.
-      if (target === 'infection') this.markEdited(v, entry.indices);
+      // The edited-voxel marks guard the labels (infection or lungs) when re-segmenting keeps edits.
+      this.markEdited(v, entry.indices, target);
       this.changed(v, measure);
       return entry;
     }

@@ -40,6 +40,8 @@ export interface OpenVolume {
   journal: UndoJournal;
   /** Voxels any edit has touched since the model's output (kept when re-segmenting with edits kept). */
   editedMask: Uint8Array | null;
+  /** Voxels a lung stroke has touched (their lung labels are kept when re-segmenting with edits kept). */
+  lungEditedMask?: Uint8Array | null;
   /** Edits folded into the base labelmap (by compaction or a re-segmentation that kept them). */
   baseEdited: boolean;
   // ---- ExportService ----

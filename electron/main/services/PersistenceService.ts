@@ -251,6 +251,7 @@ export class PersistenceService {
         ...(v.confidence ? { confidence: v.confidence.slice() } : {}),
         ...(v.modelInfection && !modelInfectionIsBase ? { modelInfection: v.modelInfection.slice() } : {}),
         ...(v.editedMask ? { editedMask: v.editedMask.slice() } : {}),
+        ...(v.lungEditedMask ? { lungEditedMask: v.lungEditedMask.slice() } : {}),
       },
     };
   }
@@ -376,7 +377,7 @@ function compactedWork(v: OpenVolume): { base: LabelmapSnapshot<BaseMeta>; recor
     if (labels) applyDiff(labels, done[i].indices, done[i].before);
   }
   // The edited-voxel marks keep every touched voxel (a superset is the safe side for re-segmenting).
-  base.meta.baseEdited = v.baseEdited || v.editedMask !== null;
+  base.meta.baseEdited = v.baseEdited || v.editedMask !== null || (v.lungEditedMask ?? null) !== null;
   const records: JournalRecord[] = done.map((diff) => ({ kind: 'edit', diff }));
   for (let i = undone.length - 1; i >= 0; i--) records.push({ kind: 'edit', diff: undone[i] });
   for (let i = 0; i < undone.length; i++) records.push({ kind: 'undo' });

@@ -62,6 +62,8 @@ export class SegmentationService {
     // What a cancel puts back (the preview replaces these references; it never writes into them).
     const before = { infection: v.infection, lungs: v.lungs, revision: v.revision };
     const keptEdits = edited && policy === 'keep' && v.infection && v.editedMask ? { labels: v.infection, mask: v.editedMask } : null;
+    // Lung strokes are kept the same way: the run's lungs where no lung stroke touched.
+    const keptLungEdits = edited && policy === 'keep' && v.lungs && v.lungEditedMask ? { labels: v.lungs, mask: v.lungEditedMask } : null;
     const t0 = performance.now();
     // The lung mask computed since the series opened serves the first run only (the run writes
     // diseased lung into it); later runs compute their own.
@@ -83,8 +85,9 @@ export class SegmentationService {
       if (controller.signal.aborted) throw new OpalError('E_CANCELLED');
       this.executionProvider = out.executionProvider;
       const infection = keptEdits ? keepEdited(out.infection, keptEdits) : out.infection;
-      this.setBase(v, { infection, lungs: out.lungs, confidence: out.confidence, modelInfection: out.infection.slice(), provenance: { ...out.provenance, ...run.provenance }, source: 'model' }, keptEdits !== null);
-      if (keptEdits && v.provenance) v.provenance = { ...v.provenance, edited: true };
+      const lungs = keptLungEdits ? keepEdited(out.lungs, keptLungEdits) : out.lungs;
+      this.setBase(v, { infection, lungs, confidence: out.confidence, modelInfection: out.infection.slice(), provenance: { ...out.provenance, ...run.provenance }, source: 'model' }, keptEdits !== null || keptLungEdits !== null);
+      if ((keptEdits || keptLungEdits) && v.provenance) v.provenance = { ...v.provenance, edited: true };
       this.emit({ type: 'labelmap-changed', volumeHandle, revision: v.revision });
       return { volumeHandle, revision: v.revision, executionProvider: out.executionProvider, durationMs: performance.now() - t0, measurements: v.measurements };
     } catch (e) {
@@ -122,8 +125,11 @@ export class SegmentationService {
     v.provenance = labels.provenance;
     v.source = labels.source;
     v.journal.clear();
-    if (!keepEditMarks) v.editedMask = null;
-    v.baseEdited = keepEditMarks && v.editedMask !== null;
+    if (!keepEditMarks) {
+      v.editedMask = null;
+      v.lungEditedMask = null;
+    }
+    v.baseEdited = keepEditMarks && (v.editedMask !== null || (v.lungEditedMask ?? null) !== null);
     v.revision++;
     this.remeasure(v);
     void this.persistence.writeBase(v, PersistenceService.snapshotOf(v)).catch(() => undefined);
@@ -139,6 +145,7 @@ export class SegmentationService {
     v.confidence = a.confidence ?? null;
     v.modelInfection = a.modelInfection ?? (snapshot.meta.modelInfectionIsBase && a.infection ? a.infection.slice() : null);
     v.editedMask = a.editedMask ?? null;
+    v.lungEditedMask = a.lungEditedMask ?? null;
     v.baseEdited = snapshot.meta.baseEdited;
     v.provenance = snapshot.meta.provenance;
     v.source = snapshot.meta.source;

@@ -149,6 +149,33 @@ describe('editing the lung masks', () => {
     }
   });
 
+  it('re-segmenting with "keep my edits" keeps the lung strokes (the run\'s lungs elsewhere); "replace" drops them', async () => {
+    const s = await newSession('keep');
+    const h = (await s.loadSeries({ path: study })).handle;
+    await s.segment({ volumeHandle: h });
+    const model = lungs(s, h);
+    const cut = rightRows();
+    const stroked = await s.commitStroke({ volumeHandle: h, diff: { indices: cut, values: cut.map(() => 0) }, target: 'lungs' });
+    await expect(s.segment({ volumeHandle: h })).rejects.toMatchObject({ code: 'E_UNSAVED_EDITS' });
+    const kept = await s.segment({ volumeHandle: h, edits: 'keep' });
+    const after = lungs(s, h);
+    expect(cut.every((i) => after[i] === 0)).toBe(true);
+    const cutSet = new Set(cut);
+    expect(after.every((x, i) => cutSet.has(i) || x === model[i])).toBe(true);
+    // The numbers are those of the kept lungs (the fixed model answers the same labels each run).
+    expect(kept.measurements!.lungs.right.volumeMl).toBeCloseTo(stroked.measurements!.lungs.right.volumeMl, 9);
+    expect((await s.getLabelmapRevision({ volumeHandle: h })).edited).toBe(true);
+    // The marks survive a restore: a new session on the same autosave keeps them on the next run too.
+    await s.flushAutosave(h);
+    const b = await newSession('keep');
+    const info = await b.loadSeries({ path: study });
+    await b.restoreAutosave({ volumeHandle: info.handle });
+    await b.segment({ volumeHandle: info.handle, edits: 'keep' });
+    expect(cut.every((i) => lungs(b, info.handle)[i] === 0)).toBe(true);
+    await b.segment({ volumeHandle: info.handle, edits: 'replace' });
+    expect(Buffer.compare(lungs(b, info.handle), model)).toBe(0);
+  });
+
   it('the NIfTI lungs export, the SEG\'s lung segments and the measurements carry the edited lungs', async () => {
     const s = await newSession('export');
     const h = (await s.loadSeries({ path: study })).handle;
