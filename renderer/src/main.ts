@@ -595,6 +595,7 @@ store.subscribe((s, prev) => {
     // message the user (or a test) has already seen replaced.
     const line = byId('status');
     line.textContent = s.status;
+    line.title = s.status;
     line.dataset.seq = String(s.statusSeq);
   }
   const err = byId('error');

@@ -212,6 +212,7 @@ describe.skipIf(skip)(`correction tools in ${CHROMIUM_PATH}`, () => {
     await page.click('#tool-assist');
     const a = toPage(GGO.i - 10, GGO.j - 10);
     const b = toPage(GGO.i + 10, GGO.j + 10);
+    const boxBefore = await page.locator('#vp-axial').boundingBox();
     await clearStatus();
     await page.mouse.move(a.x, a.y);
     await page.mouse.down();
@@ -221,7 +222,12 @@ describe.skipIf(skip)(`correction tools in ${CHROMIUM_PATH}`, () => {
     await page.screenshot({ path: join(shots, '04-assist-box.png') });
     await page.mouse.up();
     await waitStatus(/^Assisted correction (added|found)|Stopped/, 120_000);
+    // The drag (drawn at the fast-scroll resolution) left the image where it was: the same page
+    // position still shows the lesion's centre voxel.
+    expect(await voxelAt(c.x, c.y)).toEqual([GGO.i, GGO.j, k0]);
     const text = await status();
+    // A long status line does not move the viewports (positions calibrated before stay true).
+    expect(await page.locator('#vp-axial').boundingBox()).toEqual(boxBefore);
     expect(text).toMatch(/^Assisted correction added [0-9.]+ mL \(\d+ voxels\) in the box \d+–\d+ × \d+–\d+ × \d+–\d+ by the model on \d+ slices\./);
     const m = /box (\d+)–(\d+) × (\d+)–(\d+) × (\d+)–(\d+)/.exec(text)!.slice(1).map(Number);
     expect(m[0]).toBe(GGO.i - 10);

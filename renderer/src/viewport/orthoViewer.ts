@@ -84,7 +84,19 @@ export class OrthoViewer {
     group.setToolActive(PanTool.toolName, { bindings: [{ mouseButton: MB.Auxiliary }] });
     group.setToolActive(ZoomTool.toolName, { bindings: [{ mouseButton: MB.Secondary, modifierKey: ToolEnums.KeyboardBindings.Ctrl }] });
     group.setToolActive(StackScrollTool.toolName, { bindings: [{ mouseButton: MB.Wheel }] });
+    // A layout change (window, toolbar, panels) resizes the canvases at the next frame, once per frame.
+    const observer = new ResizeObserver(() => {
+      if (this.resizeQueued) return;
+      this.resizeQueued = true;
+      requestAnimationFrame(() => {
+        this.resizeQueued = false;
+        this.resizeCanvases();
+      });
+    });
+    for (const plane of PLANES) observer.observe(elements[plane]);
   }
+
+  private resizeQueued = false;
 
   viewport(plane: Plane): Types.IVolumeViewport {
     return this.engine.getViewport(this.viewportIds[plane]) as Types.IVolumeViewport;
@@ -120,7 +132,30 @@ export class OrthoViewer {
   setRenderScale(scale: number): void {
     if (scale === renderScale()) return;
     setRenderScale(scale);
+    this.resizeCanvases();
+  }
+
+  /**
+   * Sizes every canvas to its element (× the render scale) with the cameras exactly as they were.
+   *
+   * Two cornerstone 5 behaviours made this necessary. Its resize, called while a frame is queued
+   * (ContextPoolRenderingEngine: the `_animationFrameSet` early return), records the new size but
+   * neither resizes the canvas nor keeps the camera; the queued frame is dropped here instead (the
+   * resize renders every viewport anyway). And nothing resized the canvases when the layout changed
+   * (a wrapped toolbar, a taller panel): the image was drawn 454×389 into a 454×377 element,
+   * squashed 3 % vertically, until the next fast-scroll drag resized it and the image jumped by
+   * 2–3 voxels under the user's pointer. The ResizeObserver in the constructor now calls this too.
+   */
+  resizeCanvases(): void {
+    const impl = (this.engine as unknown as { _implementation?: { _animationFrameSet?: unknown; _clearAnimationFrame?: () => void } })._implementation;
+    if (impl?._animationFrameSet === true) impl._clearAnimationFrame?.();
+    const cameras = PLANES.map((plane) => [plane, this.viewport(plane).getCamera()] as const);
     this.engine.resize(true, true);
+    for (const [plane, camera] of cameras) {
+      const { focalPoint, position, viewUp, parallelScale, flipHorizontal, flipVertical } = camera;
+      this.viewport(plane).setCamera({ focalPoint, position, viewUp, parallelScale, flipHorizontal, flipVertical });
+    }
+    this.engine.render();
   }
 
   /** Enables crosshairs on the left button (the default navigation mode). */
